@@ -1,0 +1,475 @@
+//! The command table: every command declared once, as in Redis's JSON files
+//! and ripgrep's flag list. From the table come lookup, arity errors, MULTI
+//! queueing, COMMAND's replies, the keys a command touches, ACL categories
+//! and the DENYOOM check. Family files (`string`, `keys`, …) hold the
+//! handlers and each exports its `COMMANDS` slice; `FAMILIES` joins them.
+//!
+//! A handler is a plain synchronous function: it parses its arguments, calls
+//! the keyspace or type API, and writes its reply through `ctx.client.out`.
+//! It may import `keyspace`, `types`, `protocol`, `util`, `config` and the
+//! server state types in `server`; never sockets or tasks.
+
+pub mod args;
+pub mod connection;
+pub mod keys;
+pub mod server;
+pub mod string;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+
+pub use crate::error::{CmdError, CmdResult};
+use crate::keyspace::Db;
+use crate::protocol::ReplyWriter;
+use crate::server::client::Client;
+use crate::server::Server;
+
+/// What a handler gets: the server state and the calling client.
+pub struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    pub client: &'a mut Client,
+}
+
+impl Ctx<'_> {
+    /// The client's selected database.
+    #[inline]
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.keyspace.dbs[self.client.db]
+    }
+
+    #[inline]
+    pub fn out(&mut self) -> &mut ReplyWriter {
+        &mut self.client.out
+    }
+
+    /// The selected database and the reply writer at once.
+    #[inline]
+    pub fn db_out(&mut self) -> (&mut Db, &mut ReplyWriter) {
+        (&mut self.srv.keyspace.dbs[self.client.db], &mut self.client.out)
+    }
+
+    /// The command's clock: Unix ms, fixed for the whole command.
+    #[inline]
+    pub fn now(&self) -> u64 {
+        self.srv.now_ms
+    }
+}
+
+pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> CmdResult;
+/// For commands whose key positions depend on their arguments.
+pub type GetKeys = fn(&[Bytes]) -> Vec<usize>;
+
+/// Command flags, as Redis 7.0 names them in COMMAND's reply.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 14;
+    pub const NO_MULTI: u32 = 1 << 15;
+    pub const MOVABLE_KEYS: u32 = 1 << 16;
+    pub const ALLOW_BUSY: u32 = 1 << 17;
+    /// Ours, not shown by COMMAND: runs at once inside MULTI instead of being
+    /// queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
+    pub const TX_CONTROL: u32 = 1 << 31;
+
+    /// COMMAND's names for the flags above, in Redis's order.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// ACL categories, as Redis 7.0 names them.
+pub mod acl {
+    pub const KEYSPACE: u32 = 1 << 0;
+    pub const READ: u32 = 1 << 1;
+    pub const WRITE: u32 = 1 << 2;
+    pub const SET: u32 = 1 << 3;
+    pub const SORTEDSET: u32 = 1 << 4;
+    pub const LIST: u32 = 1 << 5;
+    pub const HASH: u32 = 1 << 6;
+    pub const STRING: u32 = 1 << 7;
+    pub const BITMAP: u32 = 1 << 8;
+    pub const HYPERLOGLOG: u32 = 1 << 9;
+    pub const GEO: u32 = 1 << 10;
+    pub const STREAM: u32 = 1 << 11;
+    pub const PUBSUB: u32 = 1 << 12;
+    pub const ADMIN: u32 = 1 << 13;
+    pub const FAST: u32 = 1 << 14;
+    pub const SLOW: u32 = 1 << 15;
+    pub const BLOCKING: u32 = 1 << 16;
+    pub const DANGEROUS: u32 = 1 << 17;
+    pub const CONNECTION: u32 = 1 << 18;
+    pub const TRANSACTION: u32 = 1 << 19;
+    pub const SCRIPTING: u32 = 1 << 20;
+
+    pub const NAMES: &[(u32, &str)] = &[
+        (KEYSPACE, "keyspace"),
+        (READ, "read"),
+        (WRITE, "write"),
+        (SET, "set"),
+        (SORTEDSET, "sortedset"),
+        (LIST, "list"),
+        (HASH, "hash"),
+        (STRING, "string"),
+        (BITMAP, "bitmap"),
+        (HYPERLOGLOG, "hyperloglog"),
+        (GEO, "geo"),
+        (STREAM, "stream"),
+        (PUBSUB, "pubsub"),
+        (ADMIN, "admin"),
+        (FAST, "fast"),
+        (SLOW, "slow"),
+        (BLOCKING, "blocking"),
+        (DANGEROUS, "dangerous"),
+        (CONNECTION, "connection"),
+        (TRANSACTION, "transaction"),
+        (SCRIPTING, "scripting"),
+    ];
+}
+
+/// The documentation group (COMMAND DOCS `group`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Generic,
+    String,
+    List,
+    Set,
+    SortedSet,
+    Hash,
+    Bitmap,
+    PubSub,
+    Transactions,
+    Connection,
+    Server,
+    Scripting,
+}
+
+impl Group {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Group::Generic => "generic",
+            Group::String => "string",
+            Group::List => "list",
+            Group::Set => "set",
+            Group::SortedSet => "sorted-set",
+            Group::Hash => "hash",
+            Group::Bitmap => "bitmap",
+            Group::PubSub => "pubsub",
+            Group::Transactions => "transactions",
+            Group::Connection => "connection",
+            Group::Server => "server",
+            Group::Scripting => "scripting",
+        }
+    }
+
+    /// The ACL category every command of the group belongs to.
+    const fn acl(self) -> u32 {
+        match self {
+            Group::Generic => acl::KEYSPACE,
+            Group::String => acl::STRING,
+            Group::List => acl::LIST,
+            Group::Set => acl::SET,
+            Group::SortedSet => acl::SORTEDSET,
+            Group::Hash => acl::HASH,
+            Group::Bitmap => acl::BITMAP,
+            Group::PubSub => acl::PUBSUB,
+            Group::Transactions => acl::TRANSACTION,
+            Group::Connection => acl::CONNECTION,
+            Group::Server => 0,
+            Group::Scripting => acl::SCRIPTING,
+        }
+    }
+}
+
+/// One command (or subcommand) declaration.
+#[derive(Clone, Copy)]
+pub struct CommandSpec {
+    /// Lowercase name (for a subcommand, without the container).
+    pub name: &'static str,
+    /// Redis arity: `N` exactly N words with the name, `-N` at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub group: Group,
+    /// ACL categories beyond those implied by flags and group.
+    pub acl: u32,
+    /// Legacy key positions: first, last (negative: from the end), step.
+    pub first_key: i32,
+    pub last_key: i32,
+    pub key_step: i32,
+    pub getkeys: Option<GetKeys>,
+    pub handler: Handler,
+    pub subcommands: &'static [CommandSpec],
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub complexity: &'static str,
+    /// Argument syntax after the name, as in Redis's docs, e.g.
+    /// `key value [NX | XX]`; COMMAND DOCS and hints derive from it.
+    pub syntax: &'static str,
+}
+
+impl CommandSpec {
+    pub const fn new(name: &'static str, arity: i32, flags: u32, group: Group, handler: Handler) -> CommandSpec {
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            group,
+            acl: 0,
+            first_key: 0,
+            last_key: 0,
+            key_step: 0,
+            getkeys: None,
+            handler,
+            subcommands: &[],
+            since: "1.0.0",
+            summary: "",
+            complexity: "",
+            syntax: "",
+        }
+    }
+
+    pub const fn keys(mut self, first: i32, last: i32, step: i32) -> CommandSpec {
+        self.first_key = first;
+        self.last_key = last;
+        self.key_step = step;
+        self
+    }
+
+    pub const fn getkeys(mut self, f: GetKeys) -> CommandSpec {
+        self.getkeys = Some(f);
+        self.flags |= flags::MOVABLE_KEYS;
+        self
+    }
+
+    pub const fn acl(mut self, categories: u32) -> CommandSpec {
+        self.acl = categories;
+        self
+    }
+
+    pub const fn subcommands(mut self, subs: &'static [CommandSpec]) -> CommandSpec {
+        self.subcommands = subs;
+        self
+    }
+
+    pub const fn doc(mut self, since: &'static str, summary: &'static str, complexity: &'static str, syntax: &'static str) -> CommandSpec {
+        self.since = since;
+        self.summary = summary;
+        self.complexity = complexity;
+        self.syntax = syntax;
+        self
+    }
+
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// ACL categories: the group's, those implied by flags, and extras.
+    pub fn acl_categories(&self) -> u32 {
+        let mut c = self.acl | self.group.acl();
+        if self.has(flags::WRITE) {
+            c |= acl::WRITE;
+        }
+        if self.has(flags::READONLY) && self.group != Group::Scripting {
+            c |= acl::READ;
+        }
+        if self.has(flags::ADMIN) {
+            c |= acl::ADMIN | acl::DANGEROUS;
+        }
+        if self.has(flags::PUBSUB) {
+            c |= acl::PUBSUB;
+        }
+        if self.has(flags::FAST) {
+            c |= acl::FAST;
+        }
+        if self.has(flags::BLOCKING) {
+            c |= acl::BLOCKING;
+        }
+        if c & acl::FAST == 0 {
+            c |= acl::SLOW;
+        }
+        c
+    }
+
+    /// Positions of the keys in `args` (args[0] is the command name).
+    pub fn key_positions(&self, args: &[Bytes]) -> Vec<usize> {
+        if let Some(f) = self.getkeys {
+            return f(args);
+        }
+        if self.first_key <= 0 {
+            return Vec::new();
+        }
+        let argc = args.len() as i32;
+        let last = if self.last_key < 0 { argc + self.last_key } else { self.last_key };
+        let step = self.key_step.max(1);
+        let mut out = Vec::new();
+        let mut i = self.first_key;
+        while i <= last && i < argc {
+            out.push(i as usize);
+            i += step;
+        }
+        out
+    }
+}
+
+/// A resolved table entry.
+pub struct Entry {
+    pub spec: &'static CommandSpec,
+    /// `get`, or `client|list` for a subcommand.
+    pub fullname: String,
+    /// Index of the container for subcommands.
+    pub parent: Option<usize>,
+}
+
+/// Every command family's declarations.
+pub static FAMILIES: &[&[CommandSpec]] = &[connection::COMMANDS, server::COMMANDS, keys::COMMANDS, string::COMMANDS];
+
+/// The table built from `FAMILIES` once.
+pub struct Table {
+    pub entries: Vec<Entry>,
+    top: HashMap<&'static str, usize>,
+    /// For each container entry: (subcommand name, entry index).
+    subs: HashMap<usize, Vec<(&'static str, usize)>>,
+}
+
+pub fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(Table::build)
+}
+
+impl Table {
+    fn build() -> Table {
+        let mut t = Table { entries: Vec::new(), top: HashMap::new(), subs: HashMap::new() };
+        for family in FAMILIES {
+            for spec in family.iter() {
+                let id = t.entries.len();
+                t.entries.push(Entry { spec, fullname: spec.name.to_string(), parent: None });
+                t.top.insert(spec.name, id);
+                let mut subs = Vec::new();
+                for sub in spec.subcommands {
+                    let sid = t.entries.len();
+                    t.entries.push(Entry { spec: sub, fullname: format!("{}|{}", spec.name, sub.name), parent: Some(id) });
+                    subs.push((sub.name, sid));
+                }
+                if !subs.is_empty() {
+                    t.subs.insert(id, subs);
+                }
+            }
+        }
+        t
+    }
+
+    /// Finds a top-level command by name, case-insensitively, without allocating.
+    #[inline]
+    pub fn lookup(&self, name: &[u8]) -> Option<usize> {
+        let mut buf = [0u8; 32];
+        if name.len() > buf.len() {
+            return None;
+        }
+        for (d, s) in buf.iter_mut().zip(name) {
+            *d = s.to_ascii_lowercase();
+        }
+        let lower = std::str::from_utf8(&buf[..name.len()]).ok()?;
+        self.top.get(lower).copied()
+    }
+
+    /// Finds a subcommand of the container `id`.
+    pub fn lookup_sub(&self, id: usize, name: &[u8]) -> Option<usize> {
+        self.subs.get(&id)?.iter().find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name)).map(|&(_, i)| i)
+    }
+
+    /// The subcommand entries of container `id`.
+    pub fn subcommands_of(&self, id: usize) -> impl Iterator<Item = usize> + '_ {
+        self.subs.get(&id).into_iter().flatten().map(|&(_, i)| i)
+    }
+
+    /// Top-level entries, in declaration order.
+    pub fn top_level(&self) -> impl Iterator<Item = usize> + '_ {
+        self.entries.iter().enumerate().filter(|(_, e)| e.parent.is_none()).map(|(i, _)| i)
+    }
+}
+
+/// Does `argc` satisfy `arity`?
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i32;
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn table_invariants() {
+        let t = table();
+        let mut names = HashSet::new();
+        for e in &t.entries {
+            let s = e.spec;
+            assert!(names.insert(e.fullname.clone()), "duplicate {}", e.fullname);
+            assert_eq!(s.name, s.name.to_lowercase(), "{} not lowercase", e.fullname);
+            assert!(s.arity != 0, "{} has arity 0", e.fullname);
+            if s.first_key > 0 || s.getkeys.is_some() {
+                assert!(
+                    s.has(flags::WRITE) || s.has(flags::READONLY),
+                    "{} takes keys but is neither write nor readonly",
+                    e.fullname
+                );
+            }
+            if s.first_key > 0 && s.arity > 0 {
+                assert!(s.first_key < s.arity, "{}: first key beyond arity", e.fullname);
+                assert!(s.last_key < s.arity, "{}: last key beyond arity", e.fullname);
+            }
+            if s.first_key > 0 {
+                assert!(s.key_step > 0, "{}: key step must be positive", e.fullname);
+            }
+            assert!(!(s.has(flags::WRITE) && s.has(flags::READONLY)), "{} both write and readonly", e.fullname);
+            assert!(!s.summary.is_empty(), "{} has no summary", e.fullname);
+            if !s.subcommands.is_empty() {
+                assert!(s.arity < 0, "container {} must take a variable arity", e.fullname);
+            }
+        }
+    }
+
+    #[test]
+    fn lookup_is_case_insensitive() {
+        let t = table();
+        let id = t.lookup(b"GeT").expect("get exists");
+        assert_eq!(t.entries[id].fullname, "get");
+        assert!(t.lookup(b"nosuchcommand").is_none());
+        assert!(t.lookup(&[b'a'; 100]).is_none());
+    }
+}

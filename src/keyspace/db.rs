@@ -1,0 +1,423 @@
+//! One numbered database: the key table plus what Redis keeps beside it,
+//! TTLs, the count of keys with a TTL, hit/miss/expired counters.
+//!
+//! TTLs live in the node itself (8 bytes, no second table). To find keys with
+//! a TTL quickly, the active expiry cycle samples `volatile`, a vector of the
+//! key hashes of keys that got a TTL (8 bytes per such key, against the 32 a
+//! Redis `expires` entry costs). Entries go stale when the key is deleted or
+//! persisted; sampling a stale entry removes it. A node whose hash is in the
+//! vector carries `META_VOLATILE_INDEXED` so it is pushed only once.
+//!
+//! Every access goes through `lookup`, which deletes a key whose TTL has
+//! passed (Redis's lazy expiry: expired when `now > expire`).
+
+use super::compact::CompactBytes;
+use super::dict::{Dict, Node};
+use super::value::Value;
+
+/// Node flag: the node's key hash is in `Db::volatile`.
+pub const META_VOLATILE_INDEXED: u32 = 1 << 31;
+/// Node meta bits holding the LRU clock (seconds, wrapping).
+pub const LRU_MASK: u32 = (1 << 24) - 1;
+
+/// The LRU clock value for a Unix time in ms (Redis's 24-bit, 1 s clock).
+pub fn lru_clock(now_ms: u64) -> u32 {
+    ((now_ms / 1000) as u32) & LRU_MASK
+}
+
+/// How a lookup counts and touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A read: counts a keyspace hit or miss, refreshes the LRU clock.
+    Read,
+    /// A read that leaves the LRU clock alone (EXISTS, TYPE, no-touch clients).
+    ReadNoTouch,
+    /// A write: no hit/miss accounting, refreshes the LRU clock.
+    Write,
+    /// Neither counts nor touches (introspection, OBJECT).
+    Peek,
+}
+
+/// What happens to a key's TTL when a value is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ttl {
+    /// Drop any TTL (plain SET).
+    Clear,
+    /// Keep the current TTL (SET KEEPTTL, in-place edits).
+    Keep,
+    /// Expire at this Unix time in ms.
+    At(u64),
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DbStats {
+    pub hits: u64,
+    pub misses: u64,
+    /// Keys deleted because their TTL passed (lazily or actively).
+    pub expired: u64,
+}
+
+pub struct Db {
+    pub id: usize,
+    dict: Dict,
+    volatile: Vec<u64>,
+    expires: usize,
+    /// Running estimate of the TTL of keys with one, in ms (INFO keyspace).
+    pub avg_ttl: u64,
+    pub stats: DbStats,
+}
+
+impl Db {
+    pub fn new(id: usize) -> Db {
+        Db { id, dict: Dict::new(), volatile: Vec::new(), expires: 0, avg_ttl: 0, stats: DbStats::default() }
+    }
+
+    /// Keys in the table, including expired ones not yet reclaimed.
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+
+    /// Keys with a TTL.
+    pub fn expires_count(&self) -> usize {
+        self.expires
+    }
+
+    pub fn dict(&self) -> &Dict {
+        &self.dict
+    }
+
+    pub fn dict_mut(&mut self) -> &mut Dict {
+        &mut self.dict
+    }
+
+    /// Deletes `key` if its TTL has passed. Returns whether a live key exists.
+    #[inline]
+    fn check_live(&mut self, h: u64, key: &[u8], now: u64) -> bool {
+        match self.dict.find(h, key) {
+            None => false,
+            Some(n) if n.expire != 0 && now > n.expire => {
+                self.delete_expired(h, key);
+                false
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// Finds a live key. An expired key is deleted and reported missing.
+    #[inline]
+    pub fn lookup(&mut self, key: &[u8], now: u64, access: Access) -> Option<&mut Node> {
+        let h = self.dict.hash(key);
+        let live = self.check_live(h, key, now);
+        if matches!(access, Access::Read | Access::ReadNoTouch) {
+            if live {
+                self.stats.hits += 1;
+            } else {
+                self.stats.misses += 1;
+            }
+        }
+        if !live {
+            return None;
+        }
+        let n = self.dict.find_mut(h, key)?;
+        if matches!(access, Access::Read | Access::Write) {
+            n.meta = (n.meta & !LRU_MASK) | lru_clock(now);
+        }
+        Some(n)
+    }
+
+    /// True if a live key exists (no accounting, no touch).
+    pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
+        let h = self.dict.hash(key);
+        self.check_live(h, key, now)
+    }
+
+    /// Stores `value` at `key`, creating or overwriting it, with the TTL rule
+    /// given. Returns the node.
+    pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now: u64) -> &mut Node {
+        let h = self.dict.hash(key);
+        let lru = lru_clock(now);
+        if self.check_live(h, key, now) {
+            let n = self.dict.find_mut(h, key).expect("live key");
+            let old = n.expire;
+            let new = match ttl {
+                Ttl::At(at) => at,
+                Ttl::Keep => old,
+                Ttl::Clear => 0,
+            };
+            n.value = value;
+            n.meta = (n.meta & !LRU_MASK) | lru;
+            n.expire = new;
+            if old == 0 && new != 0 {
+                self.expires += 1;
+                if n.meta & META_VOLATILE_INDEXED == 0 {
+                    n.meta |= META_VOLATILE_INDEXED;
+                    self.volatile.push(h);
+                }
+            } else if old != 0 && new == 0 {
+                self.expires -= 1;
+            }
+            n
+        } else {
+            let expire = match ttl {
+                Ttl::At(at) => at,
+                Ttl::Keep | Ttl::Clear => 0,
+            };
+            let mut meta = lru;
+            if expire != 0 {
+                self.expires += 1;
+                self.volatile.push(h);
+                meta |= META_VOLATILE_INDEXED;
+            }
+            self.dict.insert_new(h, CompactBytes::new(key), value, expire, meta)
+        }
+    }
+
+    /// Deletes a live key and returns its node. Expired keys count as absent.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Box<Node>> {
+        let h = self.dict.hash(key);
+        if !self.check_live(h, key, now) {
+            return None;
+        }
+        let node = self.dict.remove(h, key)?;
+        if node.expire != 0 {
+            self.expires -= 1;
+        }
+        Some(node)
+    }
+
+    /// Sets the TTL (Unix ms) of a live key. Returns false if it is missing.
+    pub fn set_expire(&mut self, key: &[u8], at: u64, now: u64) -> bool {
+        let h = self.dict.hash(key);
+        if !self.check_live(h, key, now) {
+            return false;
+        }
+        let n = self.dict.find_mut(h, key).expect("live key");
+        if n.expire == 0 {
+            self.expires += 1;
+            if n.meta & META_VOLATILE_INDEXED == 0 {
+                n.meta |= META_VOLATILE_INDEXED;
+                self.volatile.push(h);
+            }
+        }
+        n.expire = at;
+        true
+    }
+
+    /// Removes the TTL of a live key. Returns true if it had one.
+    pub fn persist(&mut self, key: &[u8], now: u64) -> bool {
+        let h = self.dict.hash(key);
+        if !self.check_live(h, key, now) {
+            return false;
+        }
+        let n = self.dict.find_mut(h, key).expect("live key");
+        if n.expire == 0 {
+            return false;
+        }
+        n.expire = 0;
+        self.expires -= 1;
+        true
+    }
+
+    fn delete_expired(&mut self, h: u64, key: &[u8]) {
+        if let Some(node) = self.dict.remove(h, key) {
+            if node.expire != 0 {
+                self.expires -= 1;
+            }
+            self.stats.expired += 1;
+        }
+    }
+
+    /// Empties the database and returns the old table, so a caller can drop
+    /// it off the command thread.
+    pub fn clear(&mut self) -> Dict {
+        self.volatile = Vec::new();
+        self.expires = 0;
+        self.avg_ttl = 0;
+        self.dict.take()
+    }
+
+    /// Exchanges contents with another database (SWAPDB); ids stay.
+    pub fn swap_contents(&mut self, other: &mut Db) {
+        std::mem::swap(&mut self.dict, &mut other.dict);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
+    }
+
+    /// Active expiry: samples up to `count` entries of the volatile index and
+    /// deletes the expired keys found. Returns (sampled, expired).
+    pub fn expire_sample(&mut self, count: usize, now: u64, mut rnd: impl FnMut() -> u64) -> (usize, usize) {
+        let (mut sampled, mut expired) = (0, 0);
+        let mut ttl_sum: u64 = 0;
+        let mut ttl_samples: u64 = 0;
+        let mut doomed: Vec<CompactBytes> = Vec::new();
+        while sampled < count && !self.volatile.is_empty() && self.expires > 0 {
+            let idx = (rnd() % self.volatile.len() as u64) as usize;
+            let h = self.volatile[idx];
+            sampled += 1;
+            let mut live = false;
+            let dict = &self.dict;
+            dict.for_each_in_chain(h, |n| {
+                if n.expire == 0 {
+                    return;
+                }
+                if now > n.expire {
+                    doomed.push(n.key().clone());
+                } else if dict.hash(n.key()) == h {
+                    live = true;
+                    ttl_sum += n.expire - now;
+                    ttl_samples += 1;
+                }
+            });
+            for key in doomed.drain(..) {
+                let kh = self.dict.hash(&key);
+                self.delete_expired(kh, &key);
+                expired += 1;
+            }
+            if !live {
+                self.volatile.swap_remove(idx);
+                self.dict.clear_flag_for_hash(h, META_VOLATILE_INDEXED);
+            }
+        }
+        if ttl_samples > 0 {
+            let avg = ttl_sum / ttl_samples;
+            self.avg_ttl = if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
+        }
+        if self.expires == 0 {
+            self.volatile = Vec::new();
+            self.avg_ttl = 0;
+        }
+        (sampled, expired)
+    }
+
+    /// Scan step over keys (see `Dict::scan`).
+    pub fn scan(&self, cursor: u64, f: impl FnMut(&Node)) -> u64 {
+        self.dict.scan(cursor, f)
+    }
+
+    /// A random live key, as RANDOMKEY: expired picks are deleted and retried.
+    pub fn random_key(&mut self, now: u64, mut rnd: impl FnMut() -> u64) -> Option<CompactBytes> {
+        let mut tries = 0;
+        loop {
+            let (key, expired) = {
+                let n = self.dict.random(&mut rnd)?;
+                (n.key().clone(), n.expire != 0 && now > n.expire)
+            };
+            if !expired {
+                return Some(key);
+            }
+            tries += 1;
+            if tries >= 100 && self.expires == self.dict.len() {
+                // Every key has a TTL and we keep hitting expired ones: like
+                // Redis, answer with one of them rather than loop for long.
+                return Some(key);
+            }
+            let h = self.dict.hash(&key);
+            self.delete_expired(h, &key);
+        }
+    }
+
+    /// Cron housekeeping: shrink a mostly empty table, rehash for a while.
+    pub fn cron(&mut self, rehash_budget: std::time::Duration) {
+        self.dict.shrink_if_needed();
+        if self.dict.is_rehashing() {
+            self.dict.rehash_for(rehash_budget);
+        }
+        if self.volatile.len() > 4 * self.expires + 4096 {
+            self.rebuild_volatile_index();
+        }
+    }
+
+    fn rebuild_volatile_index(&mut self) {
+        let mut fresh = Vec::with_capacity(self.expires);
+        let dict = &self.dict;
+        dict.for_each(|n| {
+            if n.expire != 0 {
+                fresh.push(dict.hash(n.key()));
+            }
+        });
+        self.volatile = fresh;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::string(v.as_bytes())
+    }
+
+    #[test]
+    fn lazy_expiry_on_lookup() {
+        let mut db = Db::new(0);
+        db.set(b"a", s("1"), Ttl::At(1000), 0);
+        assert_eq!(db.expires_count(), 1);
+        assert!(db.lookup(b"a", 1000, Access::Read).is_some(), "expired only when now > expire");
+        assert!(db.lookup(b"a", 1001, Access::Read).is_none());
+        assert_eq!(db.len(), 0);
+        assert_eq!(db.expires_count(), 0);
+        assert_eq!(db.stats.expired, 1);
+        assert_eq!(db.stats.hits, 1);
+        assert_eq!(db.stats.misses, 1);
+    }
+
+    #[test]
+    fn set_clears_or_keeps_ttl() {
+        let mut db = Db::new(0);
+        db.set(b"a", s("1"), Ttl::At(5000), 0);
+        db.set(b"a", s("2"), Ttl::Keep, 0);
+        assert_eq!(db.lookup(b"a", 0, Access::Peek).unwrap().expire(), Some(5000));
+        db.set(b"a", s("3"), Ttl::Clear, 0);
+        assert_eq!(db.lookup(b"a", 0, Access::Peek).unwrap().expire(), None);
+        assert_eq!(db.expires_count(), 0);
+        assert!(db.set_expire(b"a", 10, 0));
+        assert!(db.persist(b"a", 0));
+        assert!(!db.persist(b"a", 0));
+        assert!(!db.set_expire(b"missing", 10, 0));
+    }
+
+    #[test]
+    fn active_expiry_reclaims_untouched_keys() {
+        let mut db = Db::new(0);
+        for i in 0..1000 {
+            let ttl = if i % 2 == 0 { Ttl::At(100) } else { Ttl::Clear };
+            db.set(format!("k{i}").as_bytes(), s("v"), ttl, 0);
+        }
+        assert_eq!(db.expires_count(), 500);
+        let mut x = 88172645463325252u64;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut rounds = 0;
+        while db.expires_count() > 0 && rounds < 10_000 {
+            db.expire_sample(20, 200, &mut rnd);
+            rounds += 1;
+        }
+        assert_eq!(db.expires_count(), 0);
+        assert_eq!(db.len(), 500);
+        assert_eq!(db.stats.expired, 500);
+    }
+
+    #[test]
+    fn stale_index_entries_are_dropped() {
+        let mut db = Db::new(0);
+        db.set(b"a", s("1"), Ttl::At(100), 0);
+        db.remove(b"a", 0);
+        db.set(b"a", s("1"), Ttl::Clear, 0);
+        let (sampled, expired) = db.expire_sample(20, 0, || 0);
+        assert_eq!((sampled, expired), (0, 0), "no key has a TTL: nothing to sample");
+        db.set(b"b", s("1"), Ttl::At(100), 0);
+        db.persist(b"b", 0);
+        db.set_expire(b"b", 50, 0);
+        db.expire_sample(20, 60, || 0);
+        assert!(!db.contains(b"b", 0));
+    }
+}

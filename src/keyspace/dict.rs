@@ -1,0 +1,565 @@
+//! The key table: Redis's `dict` in safe Rust. Separate chaining
+//! (`Option<Box<Node>>` links), power-of-two bucket arrays, and incremental
+//! rehashing between two tables so growing a 10M-key table never stalls the
+//! command thread. SCAN uses Redis's reverse-binary cursor, so an element
+//! present for a whole iteration is returned at least once even if the table
+//! grows or shrinks between calls.
+//!
+//! Invariants: a key is in at most one table; while rehashing, buckets of
+//! table 0 below `rehash_idx` are empty; new keys go to table 1 while
+//! rehashing. Nodes are 72 bytes (an 80-byte malloc chunk), keys and small
+//! values inline.
+
+use std::hash::BuildHasher;
+use std::time::{Duration, Instant};
+
+use super::compact::CompactBytes;
+use super::value::Value;
+
+pub type Link = Option<Box<Node>>;
+
+/// One key with its value and metadata.
+pub struct Node {
+    next: Link,
+    key: CompactBytes,
+    pub value: Value,
+    /// Absolute expiry in Unix ms; 0 when the key has no TTL.
+    pub(super) expire: u64,
+    /// Low 24 bits: LRU clock (or LFU data); high bits: flags (see `db`).
+    pub meta: u32,
+}
+
+impl Node {
+    pub fn key(&self) -> &CompactBytes {
+        &self.key
+    }
+
+    /// Absolute expiry in Unix ms, if any.
+    pub fn expire(&self) -> Option<u64> {
+        (self.expire != 0).then_some(self.expire)
+    }
+
+    /// Takes the value and key out of the node.
+    pub fn into_parts(self) -> (CompactBytes, Value, u64) {
+        (self.key, self.value, self.expire)
+    }
+}
+
+#[derive(Default)]
+struct Table {
+    buckets: Vec<Link>,
+    used: usize,
+}
+
+impl Table {
+    fn with_size(size: usize) -> Table {
+        let mut buckets = Vec::with_capacity(size);
+        buckets.resize_with(size, || None);
+        Table { buckets, used: 0 }
+    }
+
+    #[inline]
+    fn mask(&self) -> usize {
+        self.buckets.len().wrapping_sub(1)
+    }
+
+    #[inline]
+    fn bucket(&self, h: u64) -> &Link {
+        &self.buckets[h as usize & self.mask()]
+    }
+}
+
+const INITIAL_SIZE: usize = 4;
+/// Grow even while resizing is discouraged once chains average this length.
+const FORCE_RESIZE_RATIO: usize = 5;
+/// Shrink when fewer than this percentage of buckets are used.
+const MIN_FILL_PERCENT: usize = 10;
+
+pub struct Dict {
+    t: [Table; 2],
+    rehash_idx: Option<usize>,
+    hasher: foldhash::fast::RandomState,
+    /// False while a snapshot walks the table: only forced growth happens.
+    pub can_resize: bool,
+}
+
+impl Default for Dict {
+    fn default() -> Self {
+        Dict::new()
+    }
+}
+
+impl Dict {
+    pub fn new() -> Dict {
+        Dict { t: Default::default(), rehash_idx: None, hasher: Default::default(), can_resize: true }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.t[0].used + self.t[1].used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_rehashing(&self) -> bool {
+        self.rehash_idx.is_some()
+    }
+
+    /// Number of buckets in both tables.
+    pub fn slots(&self) -> usize {
+        self.t[0].buckets.len() + self.t[1].buckets.len()
+    }
+
+    #[inline]
+    pub fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn tables_in_use(&self) -> usize {
+        if self.is_rehashing() {
+            2
+        } else {
+            1
+        }
+    }
+
+    pub fn find(&self, h: u64, key: &[u8]) -> Option<&Node> {
+        for t in &self.t[..self.tables_in_use()] {
+            if t.buckets.is_empty() {
+                continue;
+            }
+            let mut cur = t.bucket(h).as_deref();
+            while let Some(n) = cur {
+                if n.key.as_bytes() == key {
+                    return Some(n);
+                }
+                cur = n.next.as_deref();
+            }
+        }
+        None
+    }
+
+    pub fn find_mut(&mut self, h: u64, key: &[u8]) -> Option<&mut Node> {
+        self.rehash_step();
+        let rehashing = self.is_rehashing();
+        let (t0, t1) = self.t.split_at_mut(1);
+        if let Some(n) = chain_find_mut(&mut t0[0], h, key) {
+            return Some(n);
+        }
+        if rehashing {
+            return chain_find_mut(&mut t1[0], h, key);
+        }
+        None
+    }
+
+    /// Inserts a key the caller knows is absent and returns its node.
+    pub fn insert_new(&mut self, h: u64, key: CompactBytes, value: Value, expire: u64, meta: u32) -> &mut Node {
+        self.rehash_step();
+        self.expand_if_needed();
+        let t = &mut self.t[if self.rehash_idx.is_some() { 1 } else { 0 }];
+        let idx = h as usize & t.mask();
+        let node = Box::new(Node { next: t.buckets[idx].take(), key, value, expire, meta });
+        t.used += 1;
+        t.buckets[idx].insert(node)
+    }
+
+    pub fn remove(&mut self, h: u64, key: &[u8]) -> Option<Box<Node>> {
+        self.rehash_step();
+        for ti in 0..self.tables_in_use() {
+            let t = &mut self.t[ti];
+            if t.buckets.is_empty() {
+                continue;
+            }
+            let idx = h as usize & t.mask();
+            if let Some(node) = chain_remove(&mut t.buckets[idx], key) {
+                t.used -= 1;
+                return Some(node);
+            }
+        }
+        None
+    }
+
+    /// Visits the nodes in the chains where a key with hash `h` would live.
+    pub fn for_each_in_chain(&self, h: u64, mut f: impl FnMut(&Node)) {
+        for t in &self.t[..self.tables_in_use()] {
+            if t.buckets.is_empty() {
+                continue;
+            }
+            let mut cur = t.bucket(h).as_deref();
+            while let Some(n) = cur {
+                f(n);
+                cur = n.next.as_deref();
+            }
+        }
+    }
+
+    /// Clears `flag` in the meta of nodes whose key hashes to `h`.
+    pub fn clear_flag_for_hash(&mut self, h: u64, flag: u32) {
+        let tables = self.tables_in_use();
+        let Dict { t, hasher, .. } = self;
+        for t in &mut t[..tables] {
+            if t.buckets.is_empty() {
+                continue;
+            }
+            let idx = h as usize & t.mask();
+            let mut cur = t.buckets[idx].as_deref_mut();
+            while let Some(n) = cur {
+                if hasher.hash_one(n.key.as_bytes()) == h {
+                    n.meta &= !flag;
+                }
+                cur = n.next.as_deref_mut();
+            }
+        }
+    }
+
+    /// Visits every node (KEYS, DEBUG, snapshots of small tables).
+    pub fn for_each(&self, mut f: impl FnMut(&Node)) {
+        for t in &self.t[..self.tables_in_use()] {
+            for b in &t.buckets {
+                let mut cur = b.as_deref();
+                while let Some(n) = cur {
+                    f(n);
+                    cur = n.next.as_deref();
+                }
+            }
+        }
+    }
+
+    /// One step of Redis's reverse-binary scan: visits the buckets for
+    /// `cursor` and returns the next cursor (0 when the scan is complete).
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Node)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let emit = |link: &Link, f: &mut dyn FnMut(&Node)| {
+            let mut cur = link.as_deref();
+            while let Some(n) = cur {
+                f(n);
+                cur = n.next.as_deref();
+            }
+        };
+        let next = |v: u64, mask: u64| (v | !mask).reverse_bits().wrapping_add(1).reverse_bits();
+        let mut v = cursor;
+        if !self.is_rehashing() {
+            let t0 = &self.t[0];
+            let m0 = t0.mask() as u64;
+            emit(&t0.buckets[(v & m0) as usize], &mut f);
+            v = next(v, m0);
+        } else {
+            let (small, large) = if self.t[0].buckets.len() <= self.t[1].buckets.len() {
+                (&self.t[0], &self.t[1])
+            } else {
+                (&self.t[1], &self.t[0])
+            };
+            let (m0, m1) = (small.mask() as u64, large.mask() as u64);
+            emit(&small.buckets[(v & m0) as usize], &mut f);
+            loop {
+                emit(&large.buckets[(v & m1) as usize], &mut f);
+                v = next(v, m1);
+                if v & (m0 ^ m1) == 0 {
+                    break;
+                }
+            }
+        }
+        v
+    }
+
+    /// A random node, as Redis's `dictGetRandomKey`: a random non-empty
+    /// bucket, then a random node of its chain.
+    pub fn random(&self, mut rnd: impl FnMut() -> u64) -> Option<&Node> {
+        if self.is_empty() {
+            return None;
+        }
+        let head = loop {
+            let link = match self.rehash_idx {
+                Some(start) => {
+                    let s0 = self.t[0].buckets.len();
+                    let span = (self.slots() - start) as u64;
+                    let h = start + (rnd() % span) as usize;
+                    if h >= s0 {
+                        &self.t[1].buckets[h - s0]
+                    } else {
+                        &self.t[0].buckets[h]
+                    }
+                }
+                None => &self.t[0].buckets[rnd() as usize & self.t[0].mask()],
+            };
+            if let Some(n) = link.as_deref() {
+                break n;
+            }
+        };
+        let mut len = 0;
+        let mut cur = Some(head);
+        while let Some(n) = cur {
+            len += 1;
+            cur = n.next.as_deref();
+        }
+        let mut pick = (rnd() % len) as usize;
+        let mut cur = head;
+        while pick > 0 {
+            cur = cur.next.as_deref().expect("chain length");
+            pick -= 1;
+        }
+        Some(cur)
+    }
+
+    /// Moves up to `n` buckets from table 0 to table 1. Returns true while
+    /// more rehashing remains.
+    pub fn rehash(&mut self, mut n: usize) -> bool {
+        let Some(mut idx) = self.rehash_idx else {
+            return false;
+        };
+        let mut empty_visits = n * 10;
+        let Dict { t, hasher, .. } = self;
+        let (t0, t1) = t.split_at_mut(1);
+        let (t0, t1) = (&mut t0[0], &mut t1[0]);
+        while n > 0 && t0.used != 0 {
+            while t0.buckets[idx].is_none() {
+                idx += 1;
+                empty_visits -= 1;
+                if empty_visits == 0 {
+                    self.rehash_idx = Some(idx);
+                    return true;
+                }
+            }
+            let mut chain = t0.buckets[idx].take();
+            while let Some(mut node) = chain {
+                chain = node.next.take();
+                let j = hasher.hash_one(node.key.as_bytes()) as usize & t1.mask();
+                node.next = t1.buckets[j].take();
+                t1.buckets[j] = Some(node);
+                t0.used -= 1;
+                t1.used += 1;
+            }
+            idx += 1;
+            n -= 1;
+        }
+        if t0.used == 0 {
+            *t0 = std::mem::take(t1);
+            self.rehash_idx = None;
+            return false;
+        }
+        self.rehash_idx = Some(idx);
+        true
+    }
+
+    #[inline]
+    fn rehash_step(&mut self) {
+        if self.rehash_idx.is_some() {
+            self.rehash(1);
+        }
+    }
+
+    /// Rehashes for about `budget` (the cron's `activerehashing`).
+    pub fn rehash_for(&mut self, budget: Duration) {
+        let start = Instant::now();
+        while self.rehash(100) {
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+    }
+
+    fn expand_if_needed(&mut self) {
+        if self.is_rehashing() {
+            return;
+        }
+        let size = self.t[0].buckets.len();
+        if size == 0 {
+            self.resize_to(INITIAL_SIZE);
+        } else if self.t[0].used >= size && (self.can_resize || self.t[0].used / size > FORCE_RESIZE_RATIO) {
+            self.resize_to(self.t[0].used + 1);
+        }
+    }
+
+    /// Starts shrinking when the table is mostly empty (called by the cron).
+    pub fn shrink_if_needed(&mut self) {
+        let size = self.t[0].buckets.len();
+        if self.can_resize && !self.is_rehashing() && size > INITIAL_SIZE && self.t[0].used * 100 / size < MIN_FILL_PERCENT
+        {
+            self.resize_to(self.t[0].used.max(INITIAL_SIZE));
+        }
+    }
+
+    /// Starts rehashing into a table of the smallest power of two ≥ `size`.
+    fn resize_to(&mut self, size: usize) {
+        let size = size.max(INITIAL_SIZE).next_power_of_two();
+        if self.is_rehashing() || self.t[0].used > size || size == self.t[0].buckets.len() {
+            return;
+        }
+        let table = Table::with_size(size);
+        if self.t[0].buckets.is_empty() {
+            self.t[0] = table;
+        } else {
+            self.t[1] = table;
+            self.rehash_idx = Some(0);
+        }
+    }
+
+    /// Grows ahead of a known number of inserts (RDB load, RESIZEDB).
+    pub fn reserve(&mut self, additional: usize) {
+        if !self.is_rehashing() && self.len() + additional > self.t[0].buckets.len() {
+            self.resize_to(self.len() + additional);
+        }
+    }
+
+    /// Empties the table and returns what it held, so a caller can drop a
+    /// huge table off the command thread.
+    pub fn take(&mut self) -> Dict {
+        let mut fresh = Dict::new();
+        fresh.can_resize = self.can_resize;
+        std::mem::replace(self, fresh)
+    }
+
+    /// Bytes held by the bucket arrays.
+    pub fn bucket_bytes(&self) -> usize {
+        self.slots() * std::mem::size_of::<Link>()
+    }
+}
+
+fn chain_find_mut<'a>(t: &'a mut Table, h: u64, key: &[u8]) -> Option<&'a mut Node> {
+    if t.buckets.is_empty() {
+        return None;
+    }
+    let idx = h as usize & t.mask();
+    let mut cur = t.buckets[idx].as_deref_mut();
+    while let Some(n) = cur {
+        if n.key.as_bytes() == key {
+            return Some(n);
+        }
+        cur = n.next.as_deref_mut();
+    }
+    None
+}
+
+fn chain_remove(mut link: &mut Link, key: &[u8]) -> Option<Box<Node>> {
+    while link.as_ref().is_some_and(|n| n.key.as_bytes() != key) {
+        link = &mut link.as_mut().expect("checked above").next;
+    }
+    let mut node = link.take()?;
+    *link = node.next.take();
+    Some(node)
+}
+
+impl Drop for Dict {
+    /// Unlinks chains iteratively so a long chain cannot overflow the stack.
+    fn drop(&mut self) {
+        for t in &mut self.t {
+            for b in &mut t.buckets {
+                let mut cur = b.take();
+                while let Some(mut n) = cur {
+                    cur = n.next.take();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(i: usize) -> Vec<u8> {
+        format!("key:{i}").into_bytes()
+    }
+
+    fn insert(d: &mut Dict, i: usize) {
+        let k = key(i);
+        let h = d.hash(&k);
+        assert!(d.find(h, &k).is_none());
+        d.insert_new(h, CompactBytes::new(&k), Value::string(b"v"), 0, 0);
+    }
+
+    #[test]
+    fn node_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 72);
+    }
+
+    #[test]
+    fn insert_find_remove_through_rehash() {
+        let mut d = Dict::new();
+        for i in 0..10_000 {
+            insert(&mut d, i);
+        }
+        assert_eq!(d.len(), 10_000);
+        for i in 0..10_000 {
+            let k = key(i);
+            assert!(d.find(d.hash(&k), &k).is_some(), "{i}");
+        }
+        for i in (0..10_000).step_by(2) {
+            let k = key(i);
+            let h = d.hash(&k);
+            assert!(d.remove(h, &k).is_some());
+            assert!(d.remove(h, &k).is_none());
+        }
+        assert_eq!(d.len(), 5_000);
+        d.rehash_for(Duration::from_secs(1));
+        d.shrink_if_needed();
+        d.rehash_for(Duration::from_secs(1));
+        for i in 0..10_000 {
+            let k = key(i);
+            assert_eq!(d.find(d.hash(&k), &k).is_some(), i % 2 == 1);
+        }
+    }
+
+    /// Redis's SCAN guarantee: keys present for the whole scan are returned,
+    /// however the table grows or shrinks between calls.
+    #[test]
+    fn scan_survives_growth_and_shrink() {
+        let mut d = Dict::new();
+        for i in 0..1000 {
+            insert(&mut d, i);
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut step = 0;
+        loop {
+            cursor = d.scan(cursor, |n| {
+                seen.insert(n.key().to_vec());
+            });
+            step += 1;
+            if step == 3 {
+                for i in 1000..20_000 {
+                    insert(&mut d, i);
+                }
+            }
+            if step == 40 {
+                for i in 1000..20_000 {
+                    let k = key(i);
+                    let h = d.hash(&k);
+                    d.remove(h, &k);
+                }
+                d.shrink_if_needed();
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..1000 {
+            assert!(seen.contains(&key(i)), "missed {i}");
+        }
+    }
+
+    #[test]
+    fn random_returns_members() {
+        let mut d = Dict::new();
+        assert!(d.random(|| 7).is_none());
+        for i in 0..100 {
+            insert(&mut d, i);
+        }
+        let mut x = 1u64;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..100 {
+            let n = d.random(&mut rnd).unwrap();
+            assert!(n.key().starts_with(b"key:"));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The keyspace: numbered databases of keys, each key a `Value` with an
+//! optional TTL. Owns lazy and active expiry and the table's growth. Knows
+//! nothing of RESP, clients or sockets; imports `types` and `util` only.
+
+pub mod compact;
+pub mod db;
+pub mod dict;
+pub mod expire;
+pub mod value;
+
+pub use compact::CompactBytes;
+pub use db::{Access, Db, Ttl};
+pub use dict::Node;
+pub use value::Value;
+
+pub struct Keyspace {
+    pub dbs: Vec<Db>,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace { dbs: (0..databases).map(Db::new).collect() }
+    }
+
+    #[inline]
+    pub fn db(&mut self, index: usize) -> &mut Db {
+        &mut self.dbs[index]
+    }
+
+    /// SWAPDB: exchanges the contents of two databases.
+    pub fn swap(&mut self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+        let (left, right) = self.dbs.split_at_mut(hi);
+        left[lo].swap_contents(&mut right[0]);
+    }
+
+    /// Total keys over all databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(|d| d.len()).sum()
+    }
+
+    pub fn hits(&self) -> u64 {
+        self.dbs.iter().map(|d| d.stats.hits).sum()
+    }
+
+    pub fn misses(&self) -> u64 {
+        self.dbs.iter().map(|d| d.stats.misses).sum()
+    }
+
+    pub fn expired(&self) -> u64 {
+        self.dbs.iter().map(|d| d.stats.expired).sum()
+    }
+
+    pub fn reset_stats(&mut self) {
+        for d in &mut self.dbs {
+            d.stats = Default::default();
+        }
+    }
+}

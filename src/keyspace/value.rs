@@ -1,0 +1,125 @@
+//! What a key holds. One enum, 24 bytes, so it lives inline in the table's
+//! node; collections are boxed and their representations belong to
+//! `crate::types`. Strings up to 22 bytes are stored inline.
+
+use super::compact::CompactBytes;
+use crate::types::{Hash, List, Set, ZSet};
+use crate::util::number::parse_i64;
+
+pub enum Value {
+    /// A string as SET stores it (Redis's `int`/`embstr`/`raw` by content).
+    Str(CompactBytes),
+    /// A string edited in place by APPEND/SETRANGE/SETBIT: keeps spare
+    /// capacity so repeated appends are amortized O(1) (Redis's `raw`).
+    Raw(Box<Vec<u8>>),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
+}
+
+/// Redis's largest `embstr`: longer strings report `raw`.
+const EMBSTR_MAX: usize = 44;
+
+impl Value {
+    pub fn string(bytes: &[u8]) -> Value {
+        Value::Str(CompactBytes::new(bytes))
+    }
+
+    pub fn from_vec(v: Vec<u8>) -> Value {
+        Value::Str(CompactBytes::from_vec(v))
+    }
+
+    /// The bytes of a string value; `None` for other types.
+    #[inline]
+    pub fn as_str(&self) -> Option<&[u8]> {
+        match self {
+            Value::Str(s) => Some(s.as_bytes()),
+            Value::Raw(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// A growable view of a string value for in-place edits; converts the
+    /// compact form to `Raw` first. `None` for other types.
+    pub fn string_mut(&mut self) -> Option<&mut Vec<u8>> {
+        if let Value::Str(s) = self {
+            let bytes = std::mem::replace(s, CompactBytes::empty()).into_vec();
+            *self = Value::Raw(Box::new(bytes));
+        }
+        match self {
+            Value::Raw(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_string(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::Raw(_))
+    }
+
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) | Value::Raw(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// The name OBJECT ENCODING reports, as Redis 7.0 would.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => {
+                if s.len() <= 20 && parse_i64(s).is_some() {
+                    "int"
+                } else if s.len() <= EMBSTR_MAX {
+                    "embstr"
+                } else {
+                    "raw"
+                }
+            }
+            Value::Raw(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
+        }
+    }
+
+    /// Approximate heap bytes owned by the value (for MEMORY USAGE, freeing
+    /// decisions and the dataset estimate).
+    pub fn heap_size(&self) -> usize {
+        match self {
+            Value::Str(s) => s.heap_size(),
+            Value::Raw(v) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
+            Value::List(l) => l.heap_size(),
+            Value::Hash(h) => h.heap_size(),
+            Value::Set(s) => s.heap_size(),
+            Value::ZSet(z) => z.heap_size(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+    }
+
+    #[test]
+    fn string_encodings_follow_redis() {
+        assert_eq!(Value::string(b"12345").encoding(), "int");
+        assert_eq!(Value::string(b"012").encoding(), "embstr");
+        assert_eq!(Value::string(&[b'a'; 44]).encoding(), "embstr");
+        assert_eq!(Value::string(&[b'a'; 45]).encoding(), "raw");
+        let mut v = Value::string(b"1");
+        v.string_mut().unwrap().push(b'2');
+        assert_eq!(v.as_str(), Some(&b"12"[..]));
+        assert_eq!(v.encoding(), "raw");
+    }
+}

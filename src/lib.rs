@@ -1,0 +1,12 @@
+//! redis-rs-server: a Redis 7.0-compatible server. See `docs/architecture.md`
+//! for the map of modules and the path of a request.
+
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod keyspace;
+pub mod log;
+pub mod protocol;
+pub mod server;
+pub mod types;
+pub mod util;

@@ -1,0 +1,63 @@
+//! The registry of connected clients. Each client's state sits in its own
+//! `RefCell` inside a slot that its connection task also holds; another
+//! client's command (CLIENT KILL, a push that serves a blocked client, a
+//! PUBLISH) borrows that state and wakes the task through `wake`. Only the
+//! executing client's state is ever borrowed while a command runs, so such
+//! borrows never conflict; code that may target the caller itself checks the
+//! id first.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use tokio::sync::Notify;
+
+use super::client::Client;
+
+pub struct ClientSlot {
+    pub id: u64,
+    pub state: RefCell<Client>,
+    /// Wakes the connection task: something was written to its output, or it
+    /// must close.
+    pub wake: Notify,
+}
+
+#[derive(Default)]
+pub struct Clients {
+    map: BTreeMap<u64, Rc<ClientSlot>>,
+    next_id: u64,
+}
+
+impl Clients {
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn add(&mut self, client: Client) -> Rc<ClientSlot> {
+        let slot = Rc::new(ClientSlot { id: client.id, state: RefCell::new(client), wake: Notify::new() });
+        self.map.insert(slot.id, slot.clone());
+        slot
+    }
+
+    pub fn remove(&mut self, id: u64) -> Option<Rc<ClientSlot>> {
+        self.map.remove(&id)
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Rc<ClientSlot>> {
+        self.map.get(&id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Slots in id order (CLIENT LIST order).
+    pub fn iter(&self) -> impl Iterator<Item = &Rc<ClientSlot>> {
+        self.map.values()
+    }
+}

@@ -1,0 +1,8 @@
+//! Small helpers shared by every layer: Redis's number parsing and formatting,
+//! glob matching, clocks. Pure functions only; imports nothing from the crate.
+
+pub mod glob;
+pub mod number;
+pub mod rng;
+pub mod split;
+pub mod time;

@@ -1,0 +1,6 @@
+//! Integration tests: the server binary driven over TCP. One binary, one
+//! module per command family or concern.
+
+mod common;
+mod connection;
+mod smoke;
