@@ -10,10 +10,24 @@
 //! server state types in `server`; never sockets or tasks.
 
 pub mod args;
+pub mod bitmap;
+pub mod client;
+pub mod command;
+pub mod config;
 pub mod connection;
+pub mod debug;
+pub mod hash;
+pub mod info;
 pub mod keys;
+pub mod list;
+pub mod persistence;
+pub mod pubsub;
+pub mod scripting;
 pub mod server;
+pub mod set;
 pub mod string;
+pub mod transactions;
+pub mod zset;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -351,7 +365,26 @@ pub struct Entry {
 }
 
 /// Every command family's declarations.
-pub static FAMILIES: &[&[CommandSpec]] = &[connection::COMMANDS, server::COMMANDS, keys::COMMANDS, string::COMMANDS];
+pub static FAMILIES: &[&[CommandSpec]] = &[
+    connection::COMMANDS,
+    server::COMMANDS,
+    keys::COMMANDS,
+    string::COMMANDS,
+    client::COMMANDS,
+    command::COMMANDS,
+    config::COMMANDS,
+    info::COMMANDS,
+    debug::COMMANDS,
+    hash::COMMANDS,
+    set::COMMANDS,
+    zset::COMMANDS,
+    bitmap::COMMANDS,
+    list::COMMANDS,
+    transactions::COMMANDS,
+    pubsub::COMMANDS,
+    scripting::COMMANDS,
+    persistence::COMMANDS,
+];
 
 /// The table built from `FAMILIES` once.
 pub struct Table {

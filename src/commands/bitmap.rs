@@ -1,0 +1,5 @@
+//! Bit operations on strings.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! CLIENT and its subcommands.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! CONFIG GET/SET/RESETSTAT/REWRITE.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

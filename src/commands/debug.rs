@@ -1,0 +1,5 @@
+//! DEBUG subcommands.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! INFO and its sections.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

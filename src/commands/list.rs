@@ -1,0 +1,5 @@
+//! List commands, blocking ones included.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

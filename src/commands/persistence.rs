@@ -1,0 +1,5 @@
+//! SAVE BGSAVE LASTSAVE DUMP RESTORE.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

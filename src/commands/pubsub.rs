@@ -1,0 +1,5 @@
+//! Pub/Sub commands.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

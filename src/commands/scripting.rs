@@ -1,0 +1,5 @@
+//! EVAL, EVALSHA, SCRIPT.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

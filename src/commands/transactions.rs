@@ -1,0 +1,5 @@
+//! MULTI EXEC DISCARD WATCH UNWATCH.
+
+use super::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];
