@@ -15,11 +15,8 @@ static SINK: Mutex<Option<Sink>> = Mutex::new(None);
 
 /// Sets the level and destination (empty path: stdout).
 pub fn init(level: LogLevel, path: &str) -> std::io::Result<()> {
-    let file = if path.is_empty() {
-        None
-    } else {
-        Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?)
-    };
+    let file =
+        if path.is_empty() { None } else { Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?) };
     *SINK.lock().unwrap_or_else(|e| e.into_inner()) = Some(Sink { level, file });
     Ok(())
 }

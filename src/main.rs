@@ -1,6 +1,6 @@
 //! `redis-rs-server [FILE|-] [--directive value ...]`, as redis-server.
 
-use redis_rs_server::config::parse::{from_args, Invocation};
+use redis_rs_server::config::parse::{Invocation, from_args};
 use redis_rs_server::server::{self, REDIS_VERSION, SERVER_VERSION};
 
 fn main() {

@@ -10,22 +10,31 @@ use crate::server::{REDIS_VERSION, SERVER_VERSION};
 
 const G: Group = Group::Connection;
 
-pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, FAST, G, ping).doc("1.0.0", "Ping the server", "O(1)", "[message]"),
-    CommandSpec::new("echo", 2, FAST, G, echo).doc("1.0.0", "Echo the given string", "O(1)", "message"),
-    CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | TX_CONTROL, G, quit)
-        .doc("1.0.0", "Close the connection", "O(1)", ""),
-    CommandSpec::new("select", 2, LOADING | STALE | FAST, G, select)
-        .doc("1.0.0", "Change the selected database for the current connection", "O(1)", "index"),
-    CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, G, hello).doc(
-        "6.0.0",
-        "Handshake with Redis",
-        "O(1)",
-        "[protover [AUTH username password] [SETNAME clientname]]",
-    ),
-    CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, G, auth)
-        .doc("1.0.0", "Authenticate to the server", "O(N) where N is the number of passwords defined for the user", "[username] password"),
-];
+pub static COMMANDS: &[CommandSpec] =
+    &[
+        CommandSpec::new("ping", -1, FAST, G, ping).doc("1.0.0", "Ping the server", "O(1)", "[message]"),
+        CommandSpec::new("echo", 2, FAST, G, echo).doc("1.0.0", "Echo the given string", "O(1)", "message"),
+        CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | TX_CONTROL, G, quit)
+            .doc("1.0.0", "Close the connection", "O(1)", ""),
+        CommandSpec::new("select", 2, LOADING | STALE | FAST, G, select).doc(
+            "1.0.0",
+            "Change the selected database for the current connection",
+            "O(1)",
+            "index",
+        ),
+        CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, G, hello).doc(
+            "6.0.0",
+            "Handshake with Redis",
+            "O(1)",
+            "[protover [AUTH username password] [SETNAME clientname]]",
+        ),
+        CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, G, auth).doc(
+            "1.0.0",
+            "Authenticate to the server",
+            "O(N) where N is the number of passwords defined for the user",
+            "[username] password",
+        ),
+    ];
 
 fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match args.len() {

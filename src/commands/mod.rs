@@ -37,8 +37,8 @@ use bytes::Bytes;
 pub use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Db;
 use crate::protocol::ReplyWriter;
-use crate::server::client::Client;
 use crate::server::Server;
+use crate::server::client::Client;
 
 /// What a handler gets: the server state and the calling client.
 pub struct Ctx<'a> {
@@ -295,7 +295,13 @@ impl CommandSpec {
         self
     }
 
-    pub const fn doc(mut self, since: &'static str, summary: &'static str, complexity: &'static str, syntax: &'static str) -> CommandSpec {
+    pub const fn doc(
+        mut self,
+        since: &'static str,
+        summary: &'static str,
+        complexity: &'static str,
+        syntax: &'static str,
+    ) -> CommandSpec {
         self.since = since;
         self.summary = summary;
         self.complexity = complexity;
@@ -410,7 +416,11 @@ impl Table {
                 let mut subs = Vec::new();
                 for sub in spec.subcommands {
                     let sid = t.entries.len();
-                    t.entries.push(Entry { spec: sub, fullname: format!("{}|{}", spec.name, sub.name), parent: Some(id) });
+                    t.entries.push(Entry {
+                        spec: sub,
+                        fullname: format!("{}|{}", spec.name, sub.name),
+                        parent: Some(id),
+                    });
                     subs.push((sub.name, sid));
                 }
                 if !subs.is_empty() {
@@ -454,11 +464,7 @@ impl Table {
 /// Does `argc` satisfy `arity`?
 pub fn arity_ok(arity: i32, argc: usize) -> bool {
     let argc = argc as i32;
-    if arity >= 0 {
-        argc == arity
-    } else {
-        argc >= -arity
-    }
+    if arity >= 0 { argc == arity } else { argc >= -arity }
 }
 
 #[cfg(test)]

@@ -8,9 +8,12 @@ use super::{CmdResult, CommandSpec, Ctx, Group};
 const G: Group = Group::Server;
 
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("dbsize", 1, READONLY | FAST, G, dbsize)
-        .acl(super::acl::KEYSPACE)
-        .doc("1.0.0", "Return the number of keys in the selected database", "O(1)", ""),
+    CommandSpec::new("dbsize", 1, READONLY | FAST, G, dbsize).acl(super::acl::KEYSPACE).doc(
+        "1.0.0",
+        "Return the number of keys in the selected database",
+        "O(1)",
+        "",
+    ),
     CommandSpec::new("flushdb", -1, WRITE, G, flushdb).acl(super::acl::KEYSPACE | super::acl::DANGEROUS).doc(
         "1.0.0",
         "Remove all keys from the current database",

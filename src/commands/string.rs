@@ -76,10 +76,11 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             get = true;
         } else if is(opt, "keepttl") && no_other_expire(expire, ExpireOpt::KeepTtl) {
             expire = ExpireOpt::KeepTtl;
-        } else if let Some(kind) = [("ex", ExpireOpt::Ex), ("px", ExpireOpt::Px), ("exat", ExpireOpt::ExAt), ("pxat", ExpireOpt::PxAt)]
-            .into_iter()
-            .find(|(name, kind)| is(opt, name) && no_other_expire(expire, *kind) && has_next)
-            .map(|(_, kind)| kind)
+        } else if let Some(kind) =
+            [("ex", ExpireOpt::Ex), ("px", ExpireOpt::Px), ("exat", ExpireOpt::ExAt), ("pxat", ExpireOpt::PxAt)]
+                .into_iter()
+                .find(|(name, kind)| is(opt, name) && no_other_expire(expire, *kind) && has_next)
+                .map(|(_, kind)| kind)
         {
             expire = kind;
             expire_arg = Some(&args[j + 1]);

@@ -47,7 +47,9 @@ pub fn memory(v: &str) -> Result<i64, String> {
 
 /// Applies one directive with its arguments.
 pub fn apply(c: &mut Config, name: &str, args: &[String]) -> Result<(), String> {
-    let one = || if args.len() == 1 { Ok(args[0].as_str()) } else { Err(BAD.to_string()) };
+    let one = || {
+        if args.len() == 1 { Ok(args[0].as_str()) } else { Err(BAD.to_string()) }
+    };
     match name {
         "port" => c.port = int(one()?, 0, 65535)? as u16,
         "bind" => c.bind = args.to_vec(),
@@ -62,7 +64,11 @@ pub fn apply(c: &mut Config, name: &str, args: &[String]) -> Result<(), String> 
                 "verbose" => LogLevel::Verbose,
                 "notice" => LogLevel::Notice,
                 "warning" => LogLevel::Warning,
-                _ => return Err("argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into()),
+                _ => {
+                    return Err(
+                        "argument(s) must be one of the following: debug, verbose, notice, warning, nothing".into()
+                    );
+                }
             }
         }
         "logfile" => c.logfile = one()?.to_string(),
@@ -71,7 +77,7 @@ pub fn apply(c: &mut Config, name: &str, args: &[String]) -> Result<(), String> 
         "save" => {
             if args.len() == 1 && args[0].is_empty() {
                 c.save.clear();
-            } else if args.len() % 2 == 0 && !args.is_empty() {
+            } else if args.len().is_multiple_of(2) && !args.is_empty() {
                 for pair in args.chunks(2) {
                     let secs = int(&pair[0], 0, i64::MAX).map_err(|_| "Invalid save parameters".to_string())?;
                     let changes = int(&pair[1], 0, i64::MAX).map_err(|_| "Invalid save parameters".to_string())?;

@@ -22,18 +22,16 @@ pub fn from_args(args: &[String]) -> Result<Invocation, String> {
     }
     let mut text = String::new();
     let mut config_file = None;
-    if let Some(first) = rest.peek() {
-        if !first.starts_with("--") {
-            let path = rest.next().expect("peeked").clone();
-            text = if path == "-" {
-                let mut s = String::new();
-                std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| e.to_string())?;
-                s
-            } else {
-                std::fs::read_to_string(&path).map_err(|e| format!("Fatal error, can't open config file '{path}': {e}"))?
-            };
-            config_file = Some(path);
-        }
+    if rest.peek().is_some_and(|f| !f.starts_with("--")) {
+        let path = rest.next().expect("peeked").clone();
+        text = if path == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| e.to_string())?;
+            s
+        } else {
+            std::fs::read_to_string(&path).map_err(|e| format!("Fatal error, can't open config file '{path}': {e}"))?
+        };
+        config_file = Some(path);
     }
     // Options become config lines: `--port 7000 --save ""` → "port 7000\nsave \"\"".
     let mut options = String::new();
@@ -97,7 +95,8 @@ pub fn load_text(config: &mut Config, text: &str, file: Option<&str>) -> Result<
         }
         let name = words[0].to_ascii_lowercase();
         if name == "include" && words.len() == 2 {
-            let included = std::fs::read_to_string(&words[1]).map_err(|e| fail(&format!("Can't open include file: {e}")))?;
+            let included =
+                std::fs::read_to_string(&words[1]).map_err(|e| fail(&format!("Can't open include file: {e}")))?;
             load_text(config, &included, Some(&words[1]))?;
             continue;
         }

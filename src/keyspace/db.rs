@@ -11,9 +11,10 @@
 //! Every access goes through `lookup`, which deletes a key whose TTL has
 //! passed (Redis's lazy expiry: expired when `now > expire`).
 
-use super::compact::CompactBytes;
-use super::dict::{Dict, Node};
+use super::entry::Entry;
 use super::value::Value;
+use crate::types::compact::CompactBytes;
+use crate::types::dict::Dict;
 
 /// Node flag: the node's key hash is in `Db::volatile`.
 pub const META_VOLATILE_INDEXED: u32 = 1 << 31;
@@ -59,7 +60,7 @@ pub struct DbStats {
 
 pub struct Db {
     pub id: usize,
-    dict: Dict,
+    dict: Dict<Entry>,
     volatile: Vec<u64>,
     expires: usize,
     /// Running estimate of the TTL of keys with one, in ms (INFO keyspace).
@@ -86,11 +87,11 @@ impl Db {
         self.expires
     }
 
-    pub fn dict(&self) -> &Dict {
+    pub fn dict(&self) -> &Dict<Entry> {
         &self.dict
     }
 
-    pub fn dict_mut(&mut self) -> &mut Dict {
+    pub fn dict_mut(&mut self) -> &mut Dict<Entry> {
         &mut self.dict
     }
 
@@ -109,7 +110,7 @@ impl Db {
 
     /// Finds a live key. An expired key is deleted and reported missing.
     #[inline]
-    pub fn lookup(&mut self, key: &[u8], now: u64, access: Access) -> Option<&mut Node> {
+    pub fn lookup(&mut self, key: &[u8], now: u64, access: Access) -> Option<&mut Entry> {
         let h = self.dict.hash(key);
         let live = self.check_live(h, key, now);
         if matches!(access, Access::Read | Access::ReadNoTouch) {
@@ -136,8 +137,8 @@ impl Db {
     }
 
     /// Stores `value` at `key`, creating or overwriting it, with the TTL rule
-    /// given. Returns the node.
-    pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now: u64) -> &mut Node {
+    /// given. Returns the entry.
+    pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now: u64) -> &mut Entry {
         let h = self.dict.hash(key);
         let lru = lru_clock(now);
         if self.check_live(h, key, now) {
@@ -172,12 +173,12 @@ impl Db {
                 self.volatile.push(h);
                 meta |= META_VOLATILE_INDEXED;
             }
-            self.dict.insert_new(h, CompactBytes::new(key), value, expire, meta)
+            self.dict.insert_new(h, Entry::new(CompactBytes::new(key), value, expire, meta))
         }
     }
 
-    /// Deletes a live key and returns its node. Expired keys count as absent.
-    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Box<Node>> {
+    /// Deletes a live key and returns its entry. Expired keys count as absent.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
         let h = self.dict.hash(key);
         if !self.check_live(h, key, now) {
             return None;
@@ -233,7 +234,7 @@ impl Db {
 
     /// Empties the database and returns the old table, so a caller can drop
     /// it off the command thread.
-    pub fn clear(&mut self) -> Dict {
+    pub fn clear(&mut self) -> Dict<Entry> {
         self.volatile = Vec::new();
         self.expires = 0;
         self.avg_ttl = 0;
@@ -280,11 +281,10 @@ impl Db {
             }
             if !live {
                 self.volatile.swap_remove(idx);
-                self.dict.clear_flag_for_hash(h, META_VOLATILE_INDEXED);
+                self.dict.for_each_with_hash_mut(h, |e| e.meta &= !META_VOLATILE_INDEXED);
             }
         }
-        if ttl_samples > 0 {
-            let avg = ttl_sum / ttl_samples;
+        if let Some(avg) = ttl_sum.checked_div(ttl_samples) {
             self.avg_ttl = if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
         }
         if self.expires == 0 {
@@ -295,7 +295,7 @@ impl Db {
     }
 
     /// Scan step over keys (see `Dict::scan`).
-    pub fn scan(&self, cursor: u64, f: impl FnMut(&Node)) -> u64 {
+    pub fn scan(&self, cursor: u64, f: impl FnMut(&Entry)) -> u64 {
         self.dict.scan(cursor, f)
     }
 

@@ -38,7 +38,7 @@ impl ExpireCycle {
                 let (sampled, expired) = db.expire_sample(KEYS_PER_LOOP, now_ms, &mut rnd);
                 total += expired;
                 rounds += 1;
-                if rounds % 16 == 0 && start.elapsed() > budget {
+                if rounds.is_multiple_of(16) && start.elapsed() > budget {
                     return total;
                 }
                 if sampled == 0 || expired * 100 / sampled <= ACCEPTABLE_STALE_PERCENT {

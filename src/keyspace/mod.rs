@@ -2,15 +2,14 @@
 //! optional TTL. Owns lazy and active expiry and the table's growth. Knows
 //! nothing of RESP, clients or sockets; imports `types` and `util` only.
 
-pub mod compact;
 pub mod db;
-pub mod dict;
+pub mod entry;
 pub mod expire;
 pub mod value;
 
-pub use compact::CompactBytes;
+pub use crate::types::compact::CompactBytes;
 pub use db::{Access, Db, Ttl};
-pub use dict::Node;
+pub use entry::Entry;
 pub use value::Value;
 
 pub struct Keyspace {

@@ -2,7 +2,7 @@
 //! node; collections are boxed and their representations belong to
 //! `crate::types`. Strings up to 22 bytes are stored inline.
 
-use super::compact::CompactBytes;
+use crate::types::compact::CompactBytes;
 use crate::types::{Hash, List, Set, ZSet};
 use crate::util::number::parse_i64;
 

@@ -81,12 +81,7 @@ impl Decoder {
     /// Decodes the request at the front of `buf` into `args` (cleared first).
     /// `Ok(true)`: a request was consumed (possibly empty: skip it).
     /// `Ok(false)`: more bytes are needed. On `Err` the buffer is left as is.
-    pub fn decode(
-        &mut self,
-        buf: &mut BytesMut,
-        args: &mut Vec<Bytes>,
-        limits: Limits,
-    ) -> Result<bool, ProtocolError> {
+    pub fn decode(&mut self, buf: &mut BytesMut, args: &mut Vec<Bytes>, limits: Limits) -> Result<bool, ProtocolError> {
         args.clear();
         if self.pending.is_none() {
             if buf.is_empty() {

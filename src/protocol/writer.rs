@@ -216,7 +216,10 @@ mod tests {
         assert_eq!(both(|w| w.map(2)), ("*4\r\n".into(), "%2\r\n".into()));
         assert_eq!(both(|w| w.set(3)), ("*3\r\n".into(), "~3\r\n".into()));
         assert_eq!(both(|w| w.push(3)), ("*3\r\n".into(), ">3\r\n".into()));
-        assert_eq!(both(|w| w.double(0.1)), ("$19\r\n0.10000000000000001\r\n".into(), ",0.10000000000000001\r\n".into()));
+        assert_eq!(
+            both(|w| w.double(0.1)),
+            ("$19\r\n0.10000000000000001\r\n".into(), ",0.10000000000000001\r\n".into())
+        );
         assert_eq!(both(|w| w.double(f64::NEG_INFINITY)), ("$4\r\n-inf\r\n".into(), ",-inf\r\n".into()));
         assert_eq!(both(|w| w.boolean(true)), (":1\r\n".into(), "#t\r\n".into()));
         assert_eq!(both(|w| w.verbatim("txt", b"hi")), ("$2\r\nhi\r\n".into(), "=6\r\ntxt:hi\r\n".into()));

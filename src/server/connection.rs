@@ -13,9 +13,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::clients::ClientSlot;
-use super::{dispatch, Server};
-use crate::protocol::decode::Limits;
+use super::{Server, dispatch};
 use crate::protocol::Decoder;
+use crate::protocol::decode::Limits;
 
 /// Free space guaranteed in the query buffer before each read (Redis's 16 KiB).
 const READ_CHUNK: usize = 16 * 1024;

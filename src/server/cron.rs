@@ -43,7 +43,9 @@ fn close_idle_clients(srv: &mut Server) {
     }
     let now = Instant::now();
     for slot in srv.clients.iter() {
-        let Ok(mut c) = slot.state.try_borrow_mut() else { continue };
+        let Ok(mut c) = slot.state.try_borrow_mut() else {
+            continue;
+        };
         if now.duration_since(c.last_interaction).as_secs() > timeout {
             c.close_asap = true;
             slot.wake.notify_one();

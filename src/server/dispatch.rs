@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::client::{Client, ReplyMode};
 use super::Server;
-use crate::commands::{self, arity_ok, flags, CmdError, Ctx};
+use super::client::{Client, ReplyMode};
+use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_ms;
 
 /// Resolves `args` to a table entry id, or the error Redis gives.

@@ -7,10 +7,11 @@ use std::rc::Rc;
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use super::client::Client;
-use super::{connection, Server};
+use super::clients::ClientSlot;
+use super::{Server, connection};
 
 /// Binds every address of `bind` on `port`. A leading `-` marks an address
 /// whose failure is tolerated; `*` is every IPv4 address, `::*` every IPv6.
@@ -42,7 +43,9 @@ pub fn bind_all(bind: &[String], port: u16, backlog: u32) -> Result<Vec<TcpListe
             Err(e) if optional => {
                 crate::log::verbose(&format!("Could not bind optional address {addr}:{port}: {e}"));
             }
-            Err(e) => return Err(format!("Could not create server TCP listening socket {addr}:{port}: {e}")),
+            Err(e) => {
+                return Err(format!("Could not create server TCP listening socket {addr}:{port}: {e}"));
+            }
         }
     }
     if listeners.is_empty() {
@@ -84,19 +87,29 @@ pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: TcpListener) {
             srv.stats.total_connections += 1;
             if srv.clients.len() >= srv.config.maxclients as usize {
                 srv.stats.rejected_connections += 1;
-                drop(srv);
-                let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
-                continue;
+                None
+            } else {
+                Some(register(&mut srv, &stream, peer, local, fd))
             }
-            if let Some(tcp_keepalive) = keepalive(srv.config.tcp_keepalive) {
-                let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&tcp_keepalive);
-            }
-            let id = srv.clients.next_id();
-            let authenticated = !srv.auth_required();
-            srv.clients.add(Client::new(id, format_addr(peer), local, fd, authenticated))
         };
-        tokio::task::spawn_local(connection::serve(server.clone(), stream, slot));
+        match slot {
+            Some(slot) => {
+                tokio::task::spawn_local(connection::serve(server.clone(), stream, slot));
+            }
+            None => {
+                let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+            }
+        }
     }
+}
+
+fn register(srv: &mut Server, stream: &TcpStream, peer: SocketAddr, local: String, fd: i32) -> Rc<ClientSlot> {
+    if let Some(tcp_keepalive) = keepalive(srv.config.tcp_keepalive) {
+        let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&tcp_keepalive);
+    }
+    let id = srv.clients.next_id();
+    let authenticated = !srv.auth_required();
+    srv.clients.add(Client::new(id, format_addr(peer), local, fd, authenticated))
 }
 
 fn keepalive(seconds: u64) -> Option<socket2::TcpKeepalive> {

@@ -17,8 +17,8 @@ pub mod stats;
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::keyspace::expire::ExpireCycle;
 use crate::keyspace::Keyspace;
+use crate::keyspace::expire::ExpireCycle;
 use crate::util::rng::Rng;
 use crate::util::time::unix_ms;
 

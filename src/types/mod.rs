@@ -1,8 +1,11 @@
 //! Data structures behind the non-string value types. Each module owns its
 //! representation (compact for small, indexed for large) behind one API.
-//! Pure data structures: no RESP, no keyspace, no server; imports only
-//! `keyspace::compact` and `util`.
+//! Also the building blocks the keyspace uses: `CompactBytes` and the
+//! generic chained `Dict`. Pure data structures: no RESP, no keyspace, no
+//! server; imports only `util`.
 
+pub mod compact;
+pub mod dict;
 pub mod hash;
 pub mod list;
 pub mod set;

@@ -21,12 +21,10 @@ pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
                 backtrack = Some((p, s));
                 continue;
             }
-            if s < subject.len() {
-                if let Some(next_p) = match_one(pattern, p, subject[s], nocase) {
-                    p = next_p;
-                    s += 1;
-                    continue;
-                }
+            if let Some(next_p) = subject.get(s).and_then(|&c| match_one(pattern, p, c, nocase)) {
+                p = next_p;
+                s += 1;
+                continue;
             }
         } else if s == subject.len() {
             return true;
@@ -45,7 +43,9 @@ pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
 /// Matches one pattern element at `p` (a literal, `?`, escape or class)
 /// against byte `c`; returns the pattern index after the element on success.
 fn match_one(pattern: &[u8], p: usize, c: u8, nocase: bool) -> Option<usize> {
-    let eq = |a: u8, b: u8| if nocase { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: u8, b: u8| {
+        if nocase { a.eq_ignore_ascii_case(&b) } else { a == b }
+    };
     match pattern[p] {
         b'?' => Some(p + 1),
         b'[' => {
@@ -90,11 +90,7 @@ fn match_one(pattern: &[u8], p: usize, c: u8, nocase: bool) -> Option<usize> {
                     i += 1;
                 }
             }
-            if matched != negate {
-                Some(i)
-            } else {
-                None
-            }
+            if matched != negate { Some(i) } else { None }
         }
         b'\\' if p + 1 < pattern.len() => eq(pattern[p + 1], c).then_some(p + 2),
         lit => eq(lit, c).then_some(p + 1),

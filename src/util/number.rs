@@ -28,11 +28,7 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
         v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
     }
     if negative {
-        if v > (i64::MAX as u64) + 1 {
-            None
-        } else {
-            Some((v as i64).wrapping_neg())
-        }
+        if v > (i64::MAX as u64) + 1 { None } else { Some((v as i64).wrapping_neg()) }
     } else if v > i64::MAX as u64 {
         None
     } else {
@@ -216,11 +212,7 @@ pub fn format_human(d: f64) -> String {
         return "0".into();
     }
     let s = format!("{}", d);
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::ops::Deref;
 
+use super::dict::Keyed;
+
 /// Bytes that fit without a heap allocation.
 pub const INLINE_CAP: usize = 22;
 
@@ -29,11 +31,7 @@ impl CompactBytes {
     }
 
     pub fn from_vec(v: Vec<u8>) -> Self {
-        if v.len() <= INLINE_CAP {
-            Self::new(&v)
-        } else {
-            CompactBytes::Heap(v.into_boxed_slice())
-        }
+        if v.len() <= INLINE_CAP { Self::new(&v) } else { CompactBytes::Heap(v.into_boxed_slice()) }
     }
 
     pub fn empty() -> Self {
@@ -68,6 +66,13 @@ impl Deref for CompactBytes {
     type Target = [u8];
     #[inline]
     fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Keyed for CompactBytes {
+    #[inline]
+    fn key(&self) -> &[u8] {
         self.as_bytes()
     }
 }

@@ -1,58 +1,62 @@
-//! The key table: Redis's `dict` in safe Rust. Separate chaining
-//! (`Option<Box<Node>>` links), power-of-two bucket arrays, and incremental
-//! rehashing between two tables so growing a 10M-key table never stalls the
-//! command thread. SCAN uses Redis's reverse-binary cursor, so an element
-//! present for a whole iteration is returned at least once even if the table
-//! grows or shrinks between calls.
+//! Redis's `dict` in safe Rust, generic over what it stores: separate
+//! chaining (`Option<Box<Node<T>>>` links), power-of-two bucket arrays, and
+//! incremental rehashing between two tables so growing a 10M-entry table
+//! never stalls the command thread. SCAN uses Redis's reverse-binary cursor,
+//! so an element present for a whole iteration is returned at least once even
+//! if the table grows or shrinks between calls.
 //!
-//! Invariants: a key is in at most one table; while rehashing, buckets of
-//! table 0 below `rehash_idx` are empty; new keys go to table 1 while
-//! rehashing. Nodes are 72 bytes (an 80-byte malloc chunk), keys and small
-//! values inline.
+//! The keyspace stores its keys in it; hashes, sets and sorted sets may use
+//! it for their large encodings. Items are found by `Keyed::key` bytes.
+//!
+//! Invariants: an item is in at most one table; while rehashing, buckets of
+//! table 0 below `rehash_idx` are empty; new items go to table 1 while
+//! rehashing.
 
 use std::hash::BuildHasher;
+use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use super::compact::CompactBytes;
-use super::value::Value;
-
-pub type Link = Option<Box<Node>>;
-
-/// One key with its value and metadata.
-pub struct Node {
-    next: Link,
-    key: CompactBytes,
-    pub value: Value,
-    /// Absolute expiry in Unix ms; 0 when the key has no TTL.
-    pub(super) expire: u64,
-    /// Low 24 bits: LRU clock (or LFU data); high bits: flags (see `db`).
-    pub meta: u32,
+/// What a dict stores: anything with a key.
+pub trait Keyed {
+    fn key(&self) -> &[u8];
 }
 
-impl Node {
-    pub fn key(&self) -> &CompactBytes {
-        &self.key
-    }
+pub type Link<T> = Option<Box<Node<T>>>;
 
-    /// Absolute expiry in Unix ms, if any.
-    pub fn expire(&self) -> Option<u64> {
-        (self.expire != 0).then_some(self.expire)
-    }
+/// A chain link around one item. Derefs to the item.
+pub struct Node<T> {
+    next: Link<T>,
+    pub item: T,
+}
 
-    /// Takes the value and key out of the node.
-    pub fn into_parts(self) -> (CompactBytes, Value, u64) {
-        (self.key, self.value, self.expire)
+impl<T> Deref for Node<T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.item
     }
 }
 
-#[derive(Default)]
-struct Table {
-    buckets: Vec<Link>,
+impl<T> DerefMut for Node<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.item
+    }
+}
+
+struct Table<T> {
+    buckets: Vec<Link<T>>,
     used: usize,
 }
 
-impl Table {
-    fn with_size(size: usize) -> Table {
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table { buckets: Vec::new(), used: 0 }
+    }
+}
+
+impl<T> Table<T> {
+    fn with_size(size: usize) -> Table<T> {
         let mut buckets = Vec::with_capacity(size);
         buckets.resize_with(size, || None);
         Table { buckets, used: 0 }
@@ -64,7 +68,7 @@ impl Table {
     }
 
     #[inline]
-    fn bucket(&self, h: u64) -> &Link {
+    fn bucket(&self, h: u64) -> &Link<T> {
         &self.buckets[h as usize & self.mask()]
     }
 }
@@ -75,22 +79,22 @@ const FORCE_RESIZE_RATIO: usize = 5;
 /// Shrink when fewer than this percentage of buckets are used.
 const MIN_FILL_PERCENT: usize = 10;
 
-pub struct Dict {
-    t: [Table; 2],
+pub struct Dict<T> {
+    t: [Table<T>; 2],
     rehash_idx: Option<usize>,
     hasher: foldhash::fast::RandomState,
     /// False while a snapshot walks the table: only forced growth happens.
     pub can_resize: bool,
 }
 
-impl Default for Dict {
+impl<T: Keyed> Default for Dict<T> {
     fn default() -> Self {
         Dict::new()
     }
 }
 
-impl Dict {
-    pub fn new() -> Dict {
+impl<T: Keyed> Dict<T> {
+    pub fn new() -> Dict<T> {
         Dict { t: Default::default(), rehash_idx: None, hasher: Default::default(), can_resize: true }
     }
 
@@ -118,22 +122,18 @@ impl Dict {
     }
 
     fn tables_in_use(&self) -> usize {
-        if self.is_rehashing() {
-            2
-        } else {
-            1
-        }
+        if self.is_rehashing() { 2 } else { 1 }
     }
 
-    pub fn find(&self, h: u64, key: &[u8]) -> Option<&Node> {
+    pub fn find(&self, h: u64, key: &[u8]) -> Option<&T> {
         for t in &self.t[..self.tables_in_use()] {
             if t.buckets.is_empty() {
                 continue;
             }
             let mut cur = t.bucket(h).as_deref();
             while let Some(n) = cur {
-                if n.key.as_bytes() == key {
-                    return Some(n);
+                if n.item.key() == key {
+                    return Some(&n.item);
                 }
                 cur = n.next.as_deref();
             }
@@ -141,7 +141,7 @@ impl Dict {
         None
     }
 
-    pub fn find_mut(&mut self, h: u64, key: &[u8]) -> Option<&mut Node> {
+    pub fn find_mut(&mut self, h: u64, key: &[u8]) -> Option<&mut T> {
         self.rehash_step();
         let rehashing = self.is_rehashing();
         let (t0, t1) = self.t.split_at_mut(1);
@@ -154,18 +154,20 @@ impl Dict {
         None
     }
 
-    /// Inserts a key the caller knows is absent and returns its node.
-    pub fn insert_new(&mut self, h: u64, key: CompactBytes, value: Value, expire: u64, meta: u32) -> &mut Node {
+    /// Inserts an item whose key the caller knows is absent; `h` is the
+    /// hash of its key. Returns the stored item.
+    pub fn insert_new(&mut self, h: u64, item: T) -> &mut T {
         self.rehash_step();
         self.expand_if_needed();
         let t = &mut self.t[if self.rehash_idx.is_some() { 1 } else { 0 }];
         let idx = h as usize & t.mask();
-        let node = Box::new(Node { next: t.buckets[idx].take(), key, value, expire, meta });
+        let node = Box::new(Node { next: t.buckets[idx].take(), item });
         t.used += 1;
-        t.buckets[idx].insert(node)
+        &mut t.buckets[idx].insert(node).item
     }
 
-    pub fn remove(&mut self, h: u64, key: &[u8]) -> Option<Box<Node>> {
+    /// Removes the item with `key` and returns it.
+    pub fn remove(&mut self, h: u64, key: &[u8]) -> Option<T> {
         self.rehash_step();
         for ti in 0..self.tables_in_use() {
             let t = &mut self.t[ti];
@@ -175,28 +177,28 @@ impl Dict {
             let idx = h as usize & t.mask();
             if let Some(node) = chain_remove(&mut t.buckets[idx], key) {
                 t.used -= 1;
-                return Some(node);
+                return Some(node.item);
             }
         }
         None
     }
 
     /// Visits the nodes in the chains where a key with hash `h` would live.
-    pub fn for_each_in_chain(&self, h: u64, mut f: impl FnMut(&Node)) {
+    pub fn for_each_in_chain(&self, h: u64, mut f: impl FnMut(&T)) {
         for t in &self.t[..self.tables_in_use()] {
             if t.buckets.is_empty() {
                 continue;
             }
             let mut cur = t.bucket(h).as_deref();
             while let Some(n) = cur {
-                f(n);
+                f(&n.item);
                 cur = n.next.as_deref();
             }
         }
     }
 
-    /// Clears `flag` in the meta of nodes whose key hashes to `h`.
-    pub fn clear_flag_for_hash(&mut self, h: u64, flag: u32) {
+    /// Visits mutably the items in `h`'s chains whose key hashes to `h`.
+    pub fn for_each_with_hash_mut(&mut self, h: u64, mut f: impl FnMut(&mut T)) {
         let tables = self.tables_in_use();
         let Dict { t, hasher, .. } = self;
         for t in &mut t[..tables] {
@@ -206,8 +208,8 @@ impl Dict {
             let idx = h as usize & t.mask();
             let mut cur = t.buckets[idx].as_deref_mut();
             while let Some(n) = cur {
-                if hasher.hash_one(n.key.as_bytes()) == h {
-                    n.meta &= !flag;
+                if hasher.hash_one(n.item.key()) == h {
+                    f(&mut n.item);
                 }
                 cur = n.next.as_deref_mut();
             }
@@ -215,12 +217,12 @@ impl Dict {
     }
 
     /// Visits every node (KEYS, DEBUG, snapshots of small tables).
-    pub fn for_each(&self, mut f: impl FnMut(&Node)) {
+    pub fn for_each(&self, mut f: impl FnMut(&T)) {
         for t in &self.t[..self.tables_in_use()] {
             for b in &t.buckets {
                 let mut cur = b.as_deref();
                 while let Some(n) = cur {
-                    f(n);
+                    f(&n.item);
                     cur = n.next.as_deref();
                 }
             }
@@ -229,14 +231,14 @@ impl Dict {
 
     /// One step of Redis's reverse-binary scan: visits the buckets for
     /// `cursor` and returns the next cursor (0 when the scan is complete).
-    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&Node)) -> u64 {
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&T)) -> u64 {
         if self.is_empty() {
             return 0;
         }
-        let emit = |link: &Link, f: &mut dyn FnMut(&Node)| {
+        let emit = |link: &Link<T>, f: &mut dyn FnMut(&T)| {
             let mut cur = link.as_deref();
             while let Some(n) = cur {
-                f(n);
+                f(&n.item);
                 cur = n.next.as_deref();
             }
         };
@@ -268,7 +270,7 @@ impl Dict {
 
     /// A random node, as Redis's `dictGetRandomKey`: a random non-empty
     /// bucket, then a random node of its chain.
-    pub fn random(&self, mut rnd: impl FnMut() -> u64) -> Option<&Node> {
+    pub fn random(&self, mut rnd: impl FnMut() -> u64) -> Option<&T> {
         if self.is_empty() {
             return None;
         }
@@ -278,11 +280,7 @@ impl Dict {
                     let s0 = self.t[0].buckets.len();
                     let span = (self.slots() - start) as u64;
                     let h = start + (rnd() % span) as usize;
-                    if h >= s0 {
-                        &self.t[1].buckets[h - s0]
-                    } else {
-                        &self.t[0].buckets[h]
-                    }
+                    if h >= s0 { &self.t[1].buckets[h - s0] } else { &self.t[0].buckets[h] }
                 }
                 None => &self.t[0].buckets[rnd() as usize & self.t[0].mask()],
             };
@@ -302,7 +300,7 @@ impl Dict {
             cur = cur.next.as_deref().expect("chain length");
             pick -= 1;
         }
-        Some(cur)
+        Some(&cur.item)
     }
 
     /// Moves up to `n` buckets from table 0 to table 1. Returns true while
@@ -327,7 +325,7 @@ impl Dict {
             let mut chain = t0.buckets[idx].take();
             while let Some(mut node) = chain {
                 chain = node.next.take();
-                let j = hasher.hash_one(node.key.as_bytes()) as usize & t1.mask();
+                let j = hasher.hash_one(node.item.key()) as usize & t1.mask();
                 node.next = t1.buckets[j].take();
                 t1.buckets[j] = Some(node);
                 t0.used -= 1;
@@ -377,7 +375,10 @@ impl Dict {
     /// Starts shrinking when the table is mostly empty (called by the cron).
     pub fn shrink_if_needed(&mut self) {
         let size = self.t[0].buckets.len();
-        if self.can_resize && !self.is_rehashing() && size > INITIAL_SIZE && self.t[0].used * 100 / size < MIN_FILL_PERCENT
+        if self.can_resize
+            && !self.is_rehashing()
+            && size > INITIAL_SIZE
+            && self.t[0].used * 100 / size < MIN_FILL_PERCENT
         {
             self.resize_to(self.t[0].used.max(INITIAL_SIZE));
         }
@@ -407,7 +408,7 @@ impl Dict {
 
     /// Empties the table and returns what it held, so a caller can drop a
     /// huge table off the command thread.
-    pub fn take(&mut self) -> Dict {
+    pub fn take(&mut self) -> Dict<T> {
         let mut fresh = Dict::new();
         fresh.can_resize = self.can_resize;
         std::mem::replace(self, fresh)
@@ -415,27 +416,27 @@ impl Dict {
 
     /// Bytes held by the bucket arrays.
     pub fn bucket_bytes(&self) -> usize {
-        self.slots() * std::mem::size_of::<Link>()
+        self.slots() * std::mem::size_of::<Link<T>>()
     }
 }
 
-fn chain_find_mut<'a>(t: &'a mut Table, h: u64, key: &[u8]) -> Option<&'a mut Node> {
+fn chain_find_mut<'a, T: Keyed>(t: &'a mut Table<T>, h: u64, key: &[u8]) -> Option<&'a mut T> {
     if t.buckets.is_empty() {
         return None;
     }
     let idx = h as usize & t.mask();
     let mut cur = t.buckets[idx].as_deref_mut();
     while let Some(n) = cur {
-        if n.key.as_bytes() == key {
-            return Some(n);
+        if n.item.key() == key {
+            return Some(&mut n.item);
         }
         cur = n.next.as_deref_mut();
     }
     None
 }
 
-fn chain_remove(mut link: &mut Link, key: &[u8]) -> Option<Box<Node>> {
-    while link.as_ref().is_some_and(|n| n.key.as_bytes() != key) {
+fn chain_remove<T: Keyed>(mut link: &mut Link<T>, key: &[u8]) -> Option<Box<Node<T>>> {
+    while link.as_ref().is_some_and(|n| n.item.key() != key) {
         link = &mut link.as_mut().expect("checked above").next;
     }
     let mut node = link.take()?;
@@ -443,7 +444,7 @@ fn chain_remove(mut link: &mut Link, key: &[u8]) -> Option<Box<Node>> {
     Some(node)
 }
 
-impl Drop for Dict {
+impl<T> Drop for Dict<T> {
     /// Unlinks chains iteratively so a long chain cannot overflow the stack.
     fn drop(&mut self) {
         for t in &mut self.t {
@@ -460,22 +461,18 @@ impl Drop for Dict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::compact::CompactBytes;
     use std::collections::HashSet;
 
     fn key(i: usize) -> Vec<u8> {
         format!("key:{i}").into_bytes()
     }
 
-    fn insert(d: &mut Dict, i: usize) {
+    fn insert(d: &mut Dict<CompactBytes>, i: usize) {
         let k = key(i);
         let h = d.hash(&k);
         assert!(d.find(h, &k).is_none());
-        d.insert_new(h, CompactBytes::new(&k), Value::string(b"v"), 0, 0);
-    }
-
-    #[test]
-    fn node_is_72_bytes() {
-        assert_eq!(std::mem::size_of::<Node>(), 72);
+        d.insert_new(h, CompactBytes::new(&k));
     }
 
     #[test]
@@ -518,7 +515,7 @@ mod tests {
         let mut step = 0;
         loop {
             cursor = d.scan(cursor, |n| {
-                seen.insert(n.key().to_vec());
+                seen.insert(n.to_vec());
             });
             step += 1;
             if step == 3 {
@@ -559,7 +556,7 @@ mod tests {
         };
         for _ in 0..100 {
             let n = d.random(&mut rnd).unwrap();
-            assert!(n.key().starts_with(b"key:"));
+            assert!(n.starts_with(b"key:"));
         }
     }
 }
