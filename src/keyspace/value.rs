@@ -6,6 +6,7 @@ use crate::types::compact::CompactBytes;
 use crate::types::{Hash, List, Set, ZSet};
 use crate::util::number::parse_i64;
 
+#[derive(Clone)]
 pub enum Value {
     /// A string as SET stores it (Redis's `int`/`embstr`/`raw` by content).
     Str(CompactBytes),

@@ -2,7 +2,7 @@
 //! `Value` has its final shape; no command creates one yet.
 
 /// A hash value.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Hash {
     len: usize,
 }

@@ -2,7 +2,7 @@
 //! `Value` has its final shape; no command creates one yet.
 
 /// A set value.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Set {
     len: usize,
 }

@@ -2,7 +2,7 @@
 //! `Value` has its final shape; no command creates one yet.
 
 /// A zset value.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ZSet {
     len: usize,
 }
