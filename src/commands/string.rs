@@ -163,11 +163,10 @@ fn lookup_str<'a>(db: &'a mut Db, key: &[u8], now: u64, access: Access) -> Resul
 }
 
 /// Redis's `checkStringLength`: would a string of `len + extra` bytes exceed
-/// `proto-max-bulk-len`?
-fn check_string_length(ctx: &Ctx, len: u64, extra: u64) -> CmdResult {
-    let total = len.checked_add(extra).filter(|t| *t <= i64::MAX as u64);
-    match total {
-        Some(t) if t as i64 <= ctx.srv.config.proto_max_bulk_len => Ok(()),
+/// `proto-max-bulk-len` (`max`)?
+fn check_string_length(max: i64, len: u64, extra: u64) -> CmdResult {
+    match len.checked_add(extra) {
+        Some(t) if t <= i64::MAX as u64 && t as i64 <= max => Ok(()),
         _ => Err(CmdError::StringTooLong),
     }
 }
@@ -433,22 +432,20 @@ fn msetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now();
+    let max = ctx.srv.config.proto_max_bulk_len;
     let (key, tail) = (&args[1], &args[2]);
-    let len = match ctx.db().lookup(key, now, Access::Write) {
-        None => None,
-        Some(e) => Some(e.value.as_str().ok_or(CmdError::WrongType)?.len()),
-    };
-    let total = match len {
-        None => {
-            ctx.db().set(key, Value::string(tail), Ttl::Clear, now);
-            tail.len()
-        }
-        Some(len) => {
-            check_string_length(ctx, len as u64, tail.len() as u64)?;
-            let entry = ctx.db().lookup(key, now, Access::Peek).expect("looked up above");
-            let s = entry.value.string_mut().expect("a string");
+    let db = ctx.db();
+    let total = match db.lookup(key, now, Access::Write) {
+        Some(e) => {
+            let len = e.value.as_str().ok_or(CmdError::WrongType)?.len();
+            check_string_length(max, len as u64, tail.len() as u64)?;
+            let s = e.value.string_mut().expect("a string");
             s.extend_from_slice(tail);
             s.len()
+        }
+        None => {
+            db.set(key, Value::string(tail), Ttl::Clear, now);
+            tail.len()
         }
     };
     ctx.srv.dirty += 1;
@@ -573,38 +570,35 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (key, value) = (&args[1], &args[3]);
     let offset = offset as u64;
     let now = ctx.now();
-    let existing = match ctx.db().lookup(key, now, Access::Write) {
-        None => None,
-        Some(e) => Some(e.value.as_str().ok_or(CmdError::WrongType)?.len()),
-    };
-    match existing {
-        None if value.is_empty() => {
-            ctx.out().int(0);
-            return Ok(());
-        }
-        Some(len) if value.is_empty() => {
-            ctx.out().int(len as i64);
-            return Ok(());
-        }
-        _ => {}
-    }
-    check_string_length(ctx, offset, value.len() as u64)?;
-    let (offset, end) = (offset as usize, offset as usize + value.len());
-    let total = match existing {
-        None => {
-            let mut s = vec![0u8; end];
-            s[offset..].copy_from_slice(value);
-            ctx.db().set(key, Value::Raw(Box::new(s)), Ttl::Clear, now);
-            end
-        }
-        Some(_) => {
-            let entry = ctx.db().lookup(key, now, Access::Peek).expect("looked up above");
-            let s = entry.value.string_mut().expect("a string");
+    let max = ctx.srv.config.proto_max_bulk_len;
+    let (db, out) = ctx.db_out();
+    let total = match db.lookup(key, now, Access::Write) {
+        Some(e) => {
+            let len = e.value.as_str().ok_or(CmdError::WrongType)?.len();
+            if value.is_empty() {
+                out.int(len as i64);
+                return Ok(());
+            }
+            check_string_length(max, offset, value.len() as u64)?;
+            let (offset, end) = (offset as usize, offset as usize + value.len());
+            let s = e.value.string_mut().expect("a string");
             if s.len() < end {
                 s.resize(end, 0);
             }
             s[offset..end].copy_from_slice(value);
             s.len()
+        }
+        None => {
+            if value.is_empty() {
+                out.int(0);
+                return Ok(());
+            }
+            check_string_length(max, offset, value.len() as u64)?;
+            let (offset, end) = (offset as usize, offset as usize + value.len());
+            let mut s = vec![0u8; end];
+            s[offset..].copy_from_slice(value);
+            db.set(key, Value::Raw(Box::new(s)), Ttl::Clear, now);
+            end
         }
     };
     ctx.srv.dirty += 1;

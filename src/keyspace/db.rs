@@ -499,4 +499,65 @@ mod tests {
         db.expire_sample(20, 60, || 0);
         assert!(!db.contains(b"b", 0));
     }
+
+    #[test]
+    fn random_key_never_answers_an_expired_key() {
+        let mut db = Db::new(0);
+        for i in 0..50 {
+            db.set(format!("k{i}").as_bytes(), s("v"), Ttl::At(10), 0);
+        }
+        let mut x = 1u64;
+        assert!(
+            db.random_key(11, || {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                x >> 11
+            })
+            .is_none()
+        );
+        assert!(db.is_empty(), "every expired pick was deleted");
+        assert_eq!(db.stats.expired, 50);
+    }
+
+    #[test]
+    fn insert_absent_keeps_ttl_accounting() {
+        let mut db = Db::new(0);
+        db.insert_absent(CompactBytes::new(b"a"), s("1"), 500, 0);
+        db.insert_absent(CompactBytes::new(b"b"), s("2"), 0, 0);
+        assert_eq!(db.expires_count(), 1);
+        assert_eq!(db.lookup(b"a", 0, Access::Peek).unwrap().expire(), Some(500));
+        let (key, value, expire) = db.remove(b"a", 0).unwrap().into_parts();
+        assert_eq!(db.expires_count(), 0);
+        db.insert_absent(key, value, expire, 0);
+        assert_eq!(db.expires_count(), 1);
+        assert!(db.expire_if_needed(b"a", 501));
+        assert!(!db.expire_if_needed(b"b", 501));
+        assert_eq!(db.expires_count(), 0);
+    }
+
+    #[test]
+    fn scan_collect_and_filter() {
+        let mut db = Db::new(0);
+        for i in 0..100 {
+            db.set(format!("k{i}").as_bytes(), s("v"), if i < 10 { Ttl::At(5) } else { Ttl::Clear }, 0);
+        }
+        let (mut cursor, mut all) = (0, Vec::new());
+        loop {
+            let (next, keys) = db.scan_collect(cursor, 7);
+            all.extend(keys);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(all.len(), 100);
+        db.scan_filter(&mut all, Some(b"k1*"), None, 10);
+        // k1 (expired, dropped) and k10..k19.
+        assert_eq!(all.len(), 10);
+        assert_eq!(db.len(), 99, "the expired key seen was deleted");
+        let mut seen = Vec::new();
+        db.keys_matching(b"k?", 10, |k| seen.push(k.to_vec()));
+        assert_eq!(seen.len(), 0, "k0..k9 are all expired: skipped");
+        db.keys_matching(b"k??", 0, |k| seen.push(k.to_vec()));
+        assert_eq!(seen.len(), 90);
+    }
 }
