@@ -3,4 +3,6 @@
 
 mod common;
 mod connection;
+mod keys;
 mod smoke;
+mod strings;
