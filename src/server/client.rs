@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use crate::types::compact::CompactBytes;
+
 use crate::protocol::writer::{ReplyWriter, Resp};
 
 /// CLIENT REPLY mode.
@@ -17,6 +19,28 @@ pub enum ReplyMode {
     Skip,
     /// Set while running the command whose reply is dropped.
     SkipThis,
+}
+
+/// A transaction being queued (after MULTI).
+#[derive(Default)]
+pub struct MultiState {
+    /// Queued commands: table id and arguments.
+    pub queue: Vec<(usize, Vec<Bytes>)>,
+    /// A command was refused while queueing: EXEC answers EXECABORT.
+    pub failed: bool,
+}
+
+/// Why and how a client is blocked (BLPOP and friends).
+pub struct BlockState {
+    pub db: usize,
+    pub keys: Vec<CompactBytes>,
+    /// The command to run again when one of the keys gets a value.
+    pub cmd: usize,
+    pub args: Vec<Bytes>,
+    /// When to give up (`None`: wait forever).
+    pub deadline: Option<Instant>,
+    /// Only a key of this type (`Value::type_name`) can serve the client.
+    pub wants: &'static str,
 }
 
 pub struct Client {
@@ -44,6 +68,16 @@ pub struct Client {
     pub no_touch: bool,
     /// Bytes in the query buffer (CLIENT LIST `qbuf=`), updated per read.
     pub query_buf_len: usize,
+    /// Set between MULTI and EXEC/DISCARD.
+    pub multi: Option<MultiState>,
+    /// Keys this client WATCHes: (database, key).
+    pub watched: Vec<(usize, CompactBytes)>,
+    /// A watched key was touched: the next EXEC fails.
+    pub dirty_cas: bool,
+    /// Blocking commands must not block (inside EXEC or a script).
+    pub deny_blocking: bool,
+    /// Set while the client waits in a blocking command.
+    pub blocked: Option<BlockState>,
 }
 
 impl Client {
@@ -70,6 +104,11 @@ impl Client {
             no_evict: false,
             no_touch: false,
             query_buf_len: 0,
+            multi: None,
+            watched: Vec::new(),
+            dirty_cas: false,
+            deny_blocking: false,
+            blocked: None,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! `Client` through `commands::Ctx`; a borrow of the state never crosses an
 //! `.await`.
 
+pub mod blocking;
 pub mod client;
 pub mod clients;
 pub mod connection;
@@ -45,6 +46,8 @@ pub struct Server {
     pub expire_cycle: ExpireCycle,
     pub active_expire_enabled: bool,
     pub rng: Rng,
+    /// Clients waiting in a blocking command (INFO `blocked_clients`).
+    pub blocked_clients: usize,
     /// Writes since the last successful save (`rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Unix seconds of the last successful save.
@@ -72,6 +75,7 @@ impl Server {
             active_expire_enabled: true,
             rng: Rng::from_entropy(),
             dirty: 0,
+            blocked_clients: 0,
             lastsave: now / 1000,
             shutdown_requested: false,
             shutdown_notify: None,

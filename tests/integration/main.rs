@@ -6,3 +6,4 @@ mod connection;
 mod keys;
 mod smoke;
 mod strings;
+mod transactions;
