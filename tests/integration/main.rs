@@ -2,5 +2,6 @@
 //! module per command family or concern.
 
 mod common;
+mod config;
 mod connection;
 mod smoke;
