@@ -32,6 +32,9 @@ Examples:
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
+    // Reading the configuration may chdir (`dir`); a daemon child starts over
+    // from here.
+    let start_dir = std::env::current_dir().ok();
     let startup = match from_args(&args) {
         Ok(Invocation::Run(startup)) => startup,
         Ok(Invocation::Version) => {
@@ -55,7 +58,7 @@ fn main() {
     let daemon_child = std::env::var_os(DAEMON_CHILD_ENV).is_some();
     let background = config.daemonize && !supervised(config.supervised);
     if background && !daemon_child {
-        std::process::exit(detach(&args, stdin_text.as_deref()));
+        std::process::exit(detach(&args, stdin_text.as_deref(), start_dir.as_deref()));
     }
     if let Err(e) = log::init(config.loglevel, &config.logfile) {
         eprintln!("Can't open the log file: {e}");
@@ -106,7 +109,7 @@ fn supervised(mode: Supervised) -> bool {
 /// `daemonize yes`: starts this program again detached (own process
 /// group, standard streams on /dev/null) with the same arguments, and
 /// returns the exit code for the parent (0 once the child is started).
-fn detach(args: &[OsString], stdin_text: Option<&[u8]>) -> i32 {
+fn detach(args: &[OsString], stdin_text: Option<&[u8]>, start_dir: Option<&std::path::Path>) -> i32 {
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {
@@ -120,6 +123,9 @@ fn detach(args: &[OsString], stdin_text: Option<&[u8]>) -> i32 {
         .stdin(if stdin_text.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    if let Some(dir) = start_dir {
+        cmd.current_dir(dir);
+    }
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     match cmd.spawn() {
         Ok(mut child) => {

@@ -74,6 +74,7 @@ pub enum Kind {
         /// Redis bound-checks unsigned C types as unsigned.
         unsigned: bool,
         field: Option<NumField>,
+        check: Option<NumCheck>,
     },
     Enum {
         values: &'static [(&'static str, i64)],
@@ -204,9 +205,12 @@ impl Directive {
                     None => self.store_other(c, value::yes_no_text(v).to_string()),
                 }
             }
-            Kind::Num { min, max, unit, unsigned, field, .. } => {
+            Kind::Num { min, max, unit, unsigned, field, check, .. } => {
                 let v = value::parse_number(arg, *unit)?;
                 value::check_bounds(v, *min, *max, *unit, *unsigned)?;
+                if let Some(check) = check {
+                    check(v)?;
+                }
                 match field {
                     Some((_, set)) => set(c, v),
                     None => self.store_other(c, value::format_number(v, *unit)),
@@ -283,7 +287,7 @@ const fn yes(default: bool, field: Option<BoolField>) -> Kind {
     Kind::Bool { default, field, check: None }
 }
 const fn num(min: i64, max: i64, default: i64, unit: Unit, unsigned: bool, field: Option<NumField>) -> Kind {
-    Kind::Num { min, max, default, unit, unsigned, field }
+    Kind::Num { min, max, default, unit, unsigned, field, check: None }
 }
 /// A signed integer directive.
 const fn int(min: i64, max: i64, default: i64, field: Option<NumField>) -> Kind {
@@ -323,6 +327,18 @@ fn no_active_defrag(yes: bool) -> Result<(), &'static str> {
                     Jemalloc like the one shipped by default with the Redis source distribution");
     }
     Ok(())
+}
+
+/// TLS can't be configured here: turning it on fails as it does in Redis
+/// without usable certificates.
+const NO_TLS: &str = "Unable to update TLS configuration. Check server logs.";
+
+fn no_tls_port(port: i64) -> Result<(), &'static str> {
+    if port != 0 { Err(NO_TLS) } else { Ok(()) }
+}
+
+fn no_tls(on: bool) -> Result<(), &'static str> {
+    if on { Err(NO_TLS) } else { Ok(()) }
 }
 
 fn valid_shutdown_flags(v: i64) -> Result<(), &'static str> {
@@ -681,11 +697,24 @@ pub static DIRECTIVES: &[Directive] = &[
     d("auto-aof-rewrite-min-size", None, M, mem(0, LONG_MAX, 64 * MB, None)),
     d("loading-process-events-interval-bytes", None, M | HIDDEN, int(1024, INT_MAX, 2 * MB, None)),
     // TLS directives (Redis built with TLS, as Debian's).
-    d("tls-port", None, M, int(0, 65535, 0, None)),
+    d(
+        "tls-port",
+        None,
+        M,
+        Kind::Num {
+            min: 0,
+            max: 65535,
+            default: 0,
+            unit: Unit::Integer,
+            unsigned: false,
+            field: None,
+            check: Some(no_tls_port),
+        },
+    ),
     d("tls-session-cache-size", None, M, int(0, INT_MAX, 20 * 1024, None)),
     d("tls-session-cache-timeout", None, M, int(0, INT_MAX, 300, None)),
-    d("tls-cluster", None, M, yes(false, None)),
-    d("tls-replication", None, M, yes(false, None)),
+    d("tls-cluster", None, M, Kind::Bool { default: false, field: None, check: Some(no_tls) }),
+    d("tls-replication", None, M, Kind::Bool { default: false, field: None, check: Some(no_tls) }),
     d("tls-auth-clients", None, M, choice(TLS_AUTH_CLIENTS, 1, None)),
     d("tls-prefer-server-ciphers", None, M, yes(false, None)),
     d("tls-session-caching", None, M, yes(true, None)),

@@ -465,6 +465,24 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[test]
+    fn example_file_loads() {
+        let text = include_str!("../../redis.conf.example").replace("dir /var/redis/6379", "dir /");
+        let text = text.replace("logfile /var/log/redis_6379.log", "logfile \"\"");
+        let c = load_str(&text).unwrap();
+        assert_eq!((c.port, c.bind.clone()), (6379, vec!["127.0.0.1".to_string(), "-::1".to_string()]));
+        assert!(c.daemonize);
+        assert_eq!(c.pidfile, "/var/run/redis_6379.pid");
+        assert_eq!(c.get("save").unwrap(), "3600 1 300 100 60 10000");
+        // Everything it sets is in effect.
+        assert!(c.not_in_effect().is_empty(), "{:?}", c.not_in_effect());
+        for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let name = line.split(' ').next().unwrap();
+            let (d, _) = directives::lookup(name).unwrap();
+            assert!(d.has(flags::IN_EFFECT), "{name} is documented but not in effect");
+        }
+    }
+
     fn opts(args: &[&str]) -> String {
         let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let (text, _) = options_text(&argv, 1);

@@ -61,7 +61,12 @@ pub fn set_many(
         } else {
             vec![value.clone()]
         };
-        if let Err(why) = d.set(&mut next, &args, load) {
+        let before = d.get(&next);
+        let result = d.set(&mut next, &args, load);
+        if result.is_ok() && d.get(&next) != before {
+            apply_changed(d, &mut next);
+        }
+        if let Err(why) = result {
             if let Some(cwd) = &cwd {
                 let _ = std::env::set_current_dir(cwd);
             }
@@ -71,6 +76,17 @@ pub fn set_many(
     }
     *config = next;
     Ok(())
+}
+
+/// What Redis's apply step does to a changed value beyond storing it.
+fn apply_changed(d: &Directive, c: &mut Config) {
+    // resizeReplicationBacklog: never below 16kb.
+    if d.name == "repl-backlog-size"
+        && let Ok(v) = d.get(c).parse::<i64>()
+        && v < 16 * 1024
+    {
+        let _ = d.set(c, &["16384".to_string()], &mut Load::default());
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +144,14 @@ mod tests {
         // Name and alias are not duplicates of each other: the last wins.
         set(&mut c, &[("hash-max-ziplist-entries", "1"), ("hash-max-listpack-entries", "2")]).unwrap();
         assert_eq!(c.hash_max_listpack_entries, 2);
+        set(&mut c, &[("repl-backlog-size", "1")]).unwrap();
+        assert_eq!(c.get("repl-backlog-size").unwrap(), "16384");
+        assert_eq!(
+            set(&mut c, &[("tls-port", "6380")]),
+            Err("CONFIG SET failed (possibly related to argument 'tls-port') - Unable to update TLS configuration. \
+                 Check server logs."
+                .into())
+        );
         assert_eq!(
             set(&mut c, &[("save", "3600  1")]),
             Err("CONFIG SET failed (possibly related to argument 'save') - Invalid save parameters".into())

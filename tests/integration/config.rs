@@ -414,6 +414,93 @@ fn config_resetstat_help_and_rewrite() {
     );
 }
 
+#[test]
+fn startup_notice_lists_directives_not_in_effect() {
+    let dir = tempdir::TempDir::new("cfg-notice");
+    let port = free_port().to_string();
+    let mut child = Command::new(server_bin())
+        .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--dir", dir.path().to_str().unwrap()])
+        .args(["--repl-timeout", "5", "--rename-command", "KEYS", "", "--slowlog-max-len", "128"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut notice = None;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.unwrap();
+        if line.contains("not in effect") {
+            notice = Some(line.clone());
+        }
+        if line.contains("Ready to accept connections") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // Only directives changed from their default are listed.
+    let notice = notice.expect("a notice line");
+    assert!(
+        notice.ends_with(
+            "* Configuration accepted but not in effect in this server (not implemented yet): repl-timeout, \
+             rename-command"
+        ),
+        "{notice}"
+    );
+}
+
+#[test]
+fn daemonize_detaches_and_writes_the_pid_file() {
+    let dir = tempdir::TempDir::new("cfg-daemon");
+    let pidfile = dir.path().join("d.pid");
+    let port = free_port();
+    let port_s = port.to_string();
+    let dir_s = dir.path().to_str().unwrap();
+    let log = dir.path().join("d.log");
+    struct KillOnDrop(std::path::PathBuf);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            if let Ok(pid) = std::fs::read_to_string(&self.0) {
+                let _ = Command::new("kill").arg(pid.trim()).status();
+            }
+        }
+    }
+    let _guard = KillOnDrop(pidfile.clone());
+    let (code, stdout, stderr) = run_to_exit(
+        &[
+            "--daemonize",
+            "yes",
+            "--port",
+            &port_s,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            dir_s,
+            "--pidfile",
+            pidfile.to_str().unwrap(),
+            "--logfile",
+            log.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", ""), "the parent exits at once");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() || !pidfile.exists() {
+        assert!(Instant::now() < deadline, "the daemon did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(pid > 0);
+    let mut c = Conn::connect(port);
+    assert_eq!(c.cmd(&["CONFIG", "GET", "daemonize"]), bulks(&["daemonize", "yes"]));
+    c.send(&["SHUTDOWN"]);
+    while pidfile.exists() {
+        assert!(Instant::now() < deadline, "the pid file was not removed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Every directive real redis-server 7.0 shows exists here with the same
 /// default, and both refuse or accept setting each back the same way.
 #[test]
