@@ -1,15 +1,16 @@
 //! Server configuration: the typed values the server reads (`Config`), the
 //! directive table every configuration path derives from (`directives`),
 //! value syntax shared by all paths (`value`), the directives with their own
-//! syntax (`special`), redis.conf and command-line loading (`parse`) and the
-//! atomic multi-directive update behind CONFIG SET (`set`).
+//! syntax (`special`), redis.conf and command-line loading (`parse`), the
+//! atomic multi-directive update behind CONFIG SET (`set`) and CONFIG
+//! REWRITE (`rewrite`).
 //!
 //! Invariants: every directive Redis 7.0 knows is declared once in
 //! `directives::DIRECTIVES`, with its default; `Config::default()` is built
 //! from those defaults, so the table is the only place a default lives.
 //! Directives the server acts on (or soon will) have a typed field here;
 //! the rest keep their CONFIG GET text in `Config::other`.
-//! Imports only `util`.
+//! Imports only `util` (and the Redis version string for fatal messages).
 
 pub mod directives;
 pub mod parse;

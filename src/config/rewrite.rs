@@ -187,8 +187,7 @@ fn rewrite_special(st: &mut State, d: &Directive, c: &Config, text: &str) {
             st.mark_processed(name);
         }
         "client-output-buffer-limit" => {
-            let mut defaults = Config::default();
-            special::obuf_reset(&mut defaults);
+            let defaults = Config::default();
             for (i, class) in ["normal", "replica", "pubsub"].iter().enumerate() {
                 let l = c.client_output_buffer_limit[i];
                 let force = l != defaults.client_output_buffer_limit[i];
