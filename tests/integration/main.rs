@@ -2,6 +2,7 @@
 //! module per command family or concern.
 
 mod common;
+mod config;
 mod connection;
 mod keys;
 mod smoke;
