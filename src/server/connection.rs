@@ -45,6 +45,8 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
             if client.close_asap {
                 break;
             }
+            client.query_buf_len = query.len();
+            client.query_buf_free = query.capacity() - query.len();
             let mut limits = Limits {
                 max_bulk_len: srv.config.proto_max_bulk_len,
                 authenticated: !srv.auth_required() || client.authenticated,
@@ -74,6 +76,7 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
             }
             args.clear();
             client.query_buf_len = query.len();
+            client.query_buf_free = query.capacity() - query.len();
             if query.len() as u64 > srv.config.client_query_buffer_limit {
                 crate::log::warning(&format!(
                     "Closing client that reached max query buffer length: id={} addr={} qbuf={}",

@@ -55,6 +55,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     let id = match check(srv, client, args) {
         Ok(id) => id,
         Err((id, e)) => {
+            client.last_cmd = id;
             if let Some(id) = id {
                 srv.stats.command(id).rejected_calls += 1;
             }
@@ -63,6 +64,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
             return;
         }
     };
+    client.last_cmd = Some(id);
     let spec = commands::table().entries[id].spec;
     let started = Instant::now();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
@@ -74,7 +76,6 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         reply_error(srv, client, &e);
     }
     srv.stats.total_commands += 1;
-    client.last_cmd = Some(id);
     finish_reply(client, reply_start);
 }
 

@@ -4,5 +4,6 @@
 pub mod glob;
 pub mod number;
 pub mod rng;
+pub mod sha1;
 pub mod split;
 pub mod time;

@@ -3,4 +3,6 @@
 
 mod common;
 mod connection;
+mod introspection;
+mod server_cmds;
 mod smoke;
