@@ -68,9 +68,11 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     let spec = commands::table().entries[id].spec;
     let started = Instant::now();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
+    let usec = started.elapsed().as_micros() as u64;
     let stat = srv.stats.command(id);
     stat.calls += 1;
-    stat.usec += started.elapsed().as_micros() as u64;
+    stat.usec += usec;
+    srv.stats.record_latency(id, usec);
     if let Err(e) = result {
         srv.stats.command(id).failed_calls += 1;
         reply_error(srv, client, &e);

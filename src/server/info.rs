@@ -446,6 +446,22 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
 
     if sections.has(Sections::LATENCYSTATS) {
         header(&mut out, "Latencystats");
+        if srv.stats.latency_tracking {
+            let table = commands::table();
+            let names: Vec<String> =
+                srv.stats.latency_percentiles.iter().map(|&p| super::latency::percentile_name(p)).collect();
+            for (id, h) in srv.stats.latency.iter().enumerate() {
+                let Some(h) = h.as_deref().filter(|h| !h.is_empty()) else { continue };
+                let _ = write!(out, "latency_percentiles_usec_{}:", safe_info_name(&table.entries[id].fullname));
+                for (i, (p, name)) in srv.stats.latency_percentiles.iter().zip(&names).enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    let _ = write!(out, "p{name}={:.3}", h.value_at_percentile(*p) as f64 / 1000.0);
+                }
+                out.push_str("\r\n");
+            }
+        }
     }
 
     if sections.has(Sections::CLUSTER) {

@@ -12,6 +12,7 @@ pub mod connection;
 pub mod cron;
 pub mod dispatch;
 pub mod info;
+pub mod latency;
 pub mod lazyfree;
 pub mod listener;
 pub mod stats;

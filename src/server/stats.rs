@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::latency::Histogram;
+
 /// Per-command counters (INFO commandstats).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CommandStat {
@@ -24,7 +26,6 @@ pub struct Sample {
 /// Samples kept for the instantaneous rates (Redis keeps 16).
 const SAMPLES: usize = 16;
 
-#[derive(Debug, Default)]
 pub struct Stats {
     pub total_commands: u64,
     pub total_connections: u64,
@@ -40,6 +41,32 @@ pub struct Stats {
     pub samples: Vec<Sample>,
     /// Highest `used_memory` seen (INFO `used_memory_peak`).
     pub peak_memory: usize,
+    /// Per-command latency histograms (INFO latencystats), by table id.
+    pub latency: Vec<Option<Box<Histogram>>>,
+    /// `latency-tracking`: record latencies at all.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`.
+    pub latency_percentiles: Vec<f64>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            total_commands: 0,
+            total_connections: 0,
+            rejected_connections: 0,
+            total_error_replies: 0,
+            errors: BTreeMap::new(),
+            commands: Vec::new(),
+            net_input_bytes: 0,
+            net_output_bytes: 0,
+            samples: Vec::new(),
+            peak_memory: 0,
+            latency: Vec::new(),
+            latency_tracking: true,
+            latency_percentiles: vec![50.0, 99.0, 99.9],
+        }
+    }
 }
 
 impl Stats {
@@ -63,6 +90,19 @@ impl Stats {
             self.commands.resize(id + 1, CommandStat::default());
         }
         &mut self.commands[id]
+    }
+
+    /// Records a call of command `id` that took `usec` microseconds (as
+    /// Redis, which records its microsecond duration in nanoseconds).
+    #[inline]
+    pub fn record_latency(&mut self, id: usize, usec: u64) {
+        if !self.latency_tracking {
+            return;
+        }
+        if self.latency.len() <= id {
+            self.latency.resize_with(id + 1, || None);
+        }
+        self.latency[id].get_or_insert_with(Default::default).record(usec.saturating_mul(1000));
     }
 
     /// The counters of command `id`, if it ever ran.
@@ -114,9 +154,12 @@ impl Stats {
         self.rate(|s| s.net_output) / 1024.0
     }
 
-    /// CONFIG RESETSTAT: zeroes every counter, per-command ones included.
+    /// CONFIG RESETSTAT: zeroes every counter, per-command ones and latency
+    /// histograms included; the latency settings stay.
     pub fn reset(&mut self) {
-        *self = Stats::default();
+        let tracking = self.latency_tracking;
+        let percentiles = std::mem::take(&mut self.latency_percentiles);
+        *self = Stats { latency_tracking: tracking, latency_percentiles: percentiles, ..Stats::default() };
     }
 }
 

@@ -582,6 +582,16 @@ fn errorstats_and_commandstats() {
     let errs = text(&c.cmd(&["INFO", "errorstats"]));
     assert_eq!(errs, "# Errorstats\r\nerrorstat_ERR:count=3\r\nerrorstat_MYCODE:count=1\r\n");
     assert_eq!(info_map(&c.cmd(&["INFO", "stats"]))["total_error_replies"], "4");
+    let lat = info_map(&c.cmd(&["INFO", "latencystats"]));
+    let set = &lat["latency_percentiles_usec_set"];
+    let parts: Vec<&str> = set.split(',').collect();
+    assert_eq!(parts.len(), 3, "{set}");
+    for (part, name) in parts.iter().zip(["p50=", "p99=", "p99.9="]) {
+        let value = part.strip_prefix(name).unwrap_or_else(|| panic!("{set}"));
+        assert_eq!(value.split('.').nth(1).map(str::len), Some(3), "three decimals: {set}");
+        value.parse::<f64>().expect("a number");
+    }
+    assert!(lat.contains_key("latency_percentiles_usec_client|id"));
 }
 
 #[test]
