@@ -181,6 +181,11 @@ pub fn write_info(out: &mut ReplyWriter, id: usize) {
     for ks in &specs {
         write_key_spec(out, ks);
     }
+    // Redis answers an empty *set* for a command without subcommands.
+    if s.subcommands.is_empty() {
+        out.set(0);
+        return;
+    }
     let subs: Vec<usize> = t.subcommands_of(id).filter(|&i| !hidden(&t.entries[i].fullname)).collect();
     out.array(subs.len());
     for sub in subs {

@@ -174,9 +174,8 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         reply_help(ctx.out(), &args[0], HELP);
     } else if is(sub, "sleep") && argc == 3 {
         // Blocks the whole server, as Redis's nanosleep does.
-        let secs = strtod(&args[2]);
-        if secs > 0.0 && secs.is_finite() {
-            std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+        if let Ok(d) = std::time::Duration::try_from_secs_f64(strtod(&args[2])) {
+            std::thread::sleep(d);
         }
         ctx.out().ok();
     } else if is(sub, "set-active-expire") && argc == 3 {

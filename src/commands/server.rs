@@ -224,7 +224,6 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::err("No shutdown in progress."));
     }
     // SAVE / NOSAVE are parsed; saving on shutdown arrives with persistence.
-    crate::log::warning("User requested shutdown...");
     ctx.srv.shutdown_requested = true;
     if let Some(n) = &ctx.srv.shutdown_notify {
         n.notify_one();

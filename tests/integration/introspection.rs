@@ -618,15 +618,19 @@ fn command_info_matches_real_redis() {
         }
     }
     let mut differ = Vec::new();
-    for n in &names {
-        let one = |reply: Reply| match reply {
-            Reply::Array(mut entries) if entries.len() == 1 => normalize(entries.remove(0)),
-            other => other,
-        };
-        let a = one(o.cmd(&["COMMAND", "INFO", n]));
-        let b = one(r.cmd(&["COMMAND", "INFO", n]));
-        if a != b {
-            differ.push(format!("{n}:\n  ours {a:?}\n  real {b:?}"));
+    for proto in ["2", "3"] {
+        assert!(!matches!(o.cmd(&["HELLO", proto]), Reply::Error(_)));
+        assert!(!matches!(r.cmd(&["HELLO", proto]), Reply::Error(_)));
+        for n in &names {
+            let one = |reply: Reply| match reply {
+                Reply::Array(mut entries) if entries.len() == 1 => normalize(entries.remove(0)),
+                other => other,
+            };
+            let a = one(o.cmd(&["COMMAND", "INFO", n]));
+            let b = one(r.cmd(&["COMMAND", "INFO", n]));
+            if a != b {
+                differ.push(format!("{n} (RESP{proto}):\n  ours {a:?}\n  real {b:?}"));
+            }
         }
     }
     assert!(differ.is_empty(), "COMMAND INFO differs:\n{}", differ.join("\n"));
