@@ -335,7 +335,9 @@ impl CommandSpec {
 
     /// ACL categories: the group's, those implied by flags, and extras.
     pub fn acl_categories(&self) -> u32 {
-        let mut c = self.acl | self.group.acl();
+        // A container has no category of its own in Redis, only its flags'.
+        let group = if self.subcommands.is_empty() { self.group.acl() } else { 0 };
+        let mut c = self.acl | group;
         if self.has(flags::WRITE) {
             c |= acl::WRITE;
         }

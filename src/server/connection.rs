@@ -107,6 +107,8 @@ fn run_buffered(
     query: &mut BytesMut,
     args: &mut Vec<Bytes>,
 ) {
+    client.query_buf_len = query.len();
+    client.query_buf_free = query.capacity() - query.len();
     let mut limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len,
         authenticated: !srv.auth_required() || client.authenticated,
@@ -133,6 +135,7 @@ fn run_buffered(
     }
     args.clear();
     client.query_buf_len = query.len();
+    client.query_buf_free = query.capacity() - query.len();
     if query.len() as u64 > srv.config.client_query_buffer_limit {
         crate::log::warning(&format!(
             "Closing client that reached max query buffer length: id={} addr={} qbuf={}",

@@ -95,6 +95,7 @@ fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option
 /// A command refused before running: counted, answered, and inside MULTI it
 /// dooms the transaction (EXECABORT).
 fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError) {
+    client.last_cmd = id;
     if let Some(id) = id {
         srv.stats.command(id).rejected_calls += 1;
     }
@@ -122,11 +123,14 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
+    client.last_cmd = Some(id);
     let started = Instant::now();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
+    let usec = started.elapsed().as_micros() as u64;
     let stat = srv.stats.command(id);
     stat.calls += 1;
-    stat.usec += started.elapsed().as_micros() as u64;
+    stat.usec += usec;
+    srv.stats.record_latency(id, usec);
     if let Err(e) = result {
         srv.stats.command(id).failed_calls += 1;
         reply_error(srv, client, &e);
@@ -135,7 +139,6 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
         b.cmd = id;
     }
     srv.stats.total_commands += 1;
-    client.last_cmd = Some(id);
     let changed = srv.dirty != dirty_before;
     for db in &mut srv.keyspace.dbs {
         db.end_command(changed);

@@ -52,7 +52,7 @@ impl TestServer {
     pub fn start(extra: &[&str]) -> TestServer {
         let dir = tempdir::TempDir::new("srv");
         let mut cmd = Command::new(server_bin());
-        cmd.args(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--dir"]);
+        cmd.args(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--enable-debug-command", "yes", "--dir"]);
         cmd.arg(dir.path());
         cmd.args(extra);
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
@@ -100,7 +100,19 @@ impl RealRedis {
         let dir = tempdir::TempDir::new("redis");
         let port = free_port();
         let mut cmd = Command::new("redis-server");
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir"]);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--enable-debug-command",
+            "yes",
+            "--dir",
+        ]);
         cmd.arg(dir.path());
         cmd.args(extra);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());

@@ -4,7 +4,9 @@
 mod common;
 mod config;
 mod connection;
+mod introspection;
 mod keys;
+mod server_cmds;
 mod smoke;
 mod strings;
 mod transactions;
