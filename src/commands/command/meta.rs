@@ -1,10 +1,12 @@
 //! What COMMAND INFO reports beyond the command table: Redis 7.0's key
 //! specifications (which arguments are keys and how the command uses them)
 //! and command tips, for every Redis 7.0.15 command that has any. Keyed by
-//! full command name. Transcribed from Redis's command reference (the
-//! `key_specs` and `command_tips` of each command's JSON description), so
-//! COMMAND INFO matches Redis byte for byte whichever family file declares
-//! the command. A command missing here gets a key spec derived from its
+//! full command name. This is interface data: what redis-server 7.0.15
+//! answers to `COMMAND INFO` (key specs and tips are part of the protocol
+//! clients such as cluster-aware libraries read), kept so COMMAND INFO
+//! matches Redis byte for byte whichever family file declares the command.
+//! `tests/integration/introspection.rs` checks it against a live
+//! redis-server. A command missing here gets a key spec derived from its
 //! legacy key range.
 
 /// Key spec flags, as COMMAND INFO names them.
