@@ -16,6 +16,7 @@ pub mod info;
 pub mod latency;
 pub mod lazyfree;
 pub mod listener;
+pub mod save;
 pub mod stats;
 
 use std::time::Instant;
