@@ -121,6 +121,17 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 /// error replies, and WATCH bookkeeping for the keys it looked up to write.
 /// EXEC and scripts use it to run their commands.
 pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    run(srv, client, id, args, true);
+}
+
+/// Runs a blocked client's command again to serve it. Redis counts a
+/// blocking command once, when it is called: the serving run adds its time
+/// (and a failure, if it fails) but not another call.
+pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    run(srv, client, id, args, false);
+}
+
+fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_call: bool) {
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
     client.last_cmd = Some(id);
@@ -128,7 +139,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     let usec = started.elapsed().as_micros() as u64;
     let stat = srv.stats.command(id);
-    stat.calls += 1;
+    stat.calls += u64::from(count_call);
     stat.usec += usec;
     srv.stats.record_latency(id, usec);
     if let Err(e) = result {
@@ -138,7 +149,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     if let Some(b) = client.blocked.as_mut().filter(|b| b.cmd == usize::MAX) {
         b.cmd = id;
     }
-    srv.stats.total_commands += 1;
+    srv.stats.total_commands += u64::from(count_call);
     let changed = srv.dirty != dirty_before;
     for db in &mut srv.keyspace.dbs {
         db.end_command(changed);
