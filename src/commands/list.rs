@@ -279,9 +279,7 @@ fn push(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) -> CmdResu
     let (db, out) = ctx.db_out();
     let len = match list_mut(db, key, now)? {
         Some(list) => {
-            for v in values {
-                list.push(end, v);
-            }
+            list.push_many(end, values);
             list.len()
         }
         None if only_existing => {
@@ -290,9 +288,7 @@ fn push(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) -> CmdResu
         }
         None => {
             let mut list = List::new(fill);
-            for v in values {
-                list.push(end, v);
-            }
+            list.push_many(end, values);
             let len = list.len();
             create(db, key, list, now);
             len

@@ -132,11 +132,17 @@ impl fmt::Debug for List {
 /// `_quicklistNodeAllowInsert`)? An empty chunk takes anything.
 #[inline]
 fn allows(fill: i16, c: &Chunk, size: usize) -> bool {
-    if c.count() == 0 {
+    fits(fill, c.count(), c.used() + size)
+}
+
+/// The rule of `allows` for a chunk of `count` entries that would grow to
+/// `new_size` bytes with one more.
+#[inline]
+fn fits(fill: i16, count: usize, new_size: usize) -> bool {
+    if count == 0 {
         return true;
     }
-    let new = c.used() + size;
-    if fill < 0 { new <= byte_limit(fill) } else { new <= SAFETY_LIMIT && c.count() < fill as usize }
+    if fill < 0 { new_size <= byte_limit(fill) } else { new_size <= SAFETY_LIMIT && count < fill as usize }
 }
 
 /// The byte budget of a chunk.
@@ -206,6 +212,54 @@ impl List {
     #[inline]
     pub fn push(&mut self, end: End, v: &[u8]) {
         self.push_encoded(end, &Encoded::bytes(v));
+    }
+
+    /// Pushes `values` one after the other at `end` (LPUSH a b c leaves
+    /// `c` at the head), growing each chunk once to the exact size needed.
+    pub fn push_many<V: AsRef<[u8]>>(&mut self, end: End, values: &[V]) {
+        if let [v] = values {
+            return self.push(end, v.as_ref());
+        }
+        let (fill, limit) = (self.fill, self.limit());
+        let mut i = 0;
+        while i < values.len() {
+            let first = Encoded::bytes(values[i].as_ref()).len();
+            let full = match end {
+                End::Head => self.chunks.front(),
+                End::Tail => self.chunks.back(),
+            }
+            .is_none_or(|c| !allows(fill, c, first));
+            if full {
+                match end {
+                    End::Head => self.chunks.push_front(Chunk::empty()),
+                    End::Tail => self.chunks.push_back(Chunk::empty()),
+                }
+            }
+            let c = match end {
+                End::Head => self.chunks.front_mut(),
+                End::Tail => self.chunks.back_mut(),
+            }
+            .expect("an end chunk");
+            let (mut k, mut bytes) = (0, 0);
+            for v in &values[i..] {
+                let n = Encoded::bytes(v.as_ref()).len();
+                if !fits(fill, c.count() + k, c.used() + bytes + n) {
+                    break;
+                }
+                bytes += n;
+                k += 1;
+            }
+            c.reserve(end == End::Head, bytes);
+            for v in &values[i..i + k] {
+                let e = Encoded::bytes(v.as_ref());
+                match end {
+                    End::Head => c.push_front(&e, limit),
+                    End::Tail => c.push_back(&e, limit),
+                }
+            }
+            self.len += k;
+            i += k;
+        }
     }
 
     /// Pushes an element taken from a list.
@@ -478,25 +532,44 @@ impl List {
     /// `reverse`. Empty if `index` is out of range.
     pub fn iter_from(&self, index: usize, reverse: bool) -> Iter<'_> {
         if index >= self.len {
-            return Iter { list: self, ci: 0, pos: 0, left: 0, reverse };
+            return Iter { chunks: &self.chunks, ci: 0, buf: &[], lo: 0, hi: 0, pos: 0, left: 0, reverse };
         }
         let (ci, off) = self.locate(index);
+        let c = &self.chunks[ci];
+        let (buf, lo, hi) = (c.buf(), c.start(), c.end());
         if reverse {
-            let end = off + decode(self.chunks[ci].buf(), off).1;
-            Iter { list: self, ci, pos: end, left: index + 1, reverse }
+            let pos = off + decode(buf, off).1;
+            Iter { chunks: &self.chunks, ci, buf, lo, hi, pos, left: index + 1, reverse }
         } else {
-            Iter { list: self, ci, pos: off, left: self.len - index, reverse }
+            Iter { chunks: &self.chunks, ci, buf, lo, hi, pos: off, left: self.len - index, reverse }
         }
     }
 }
 
-/// Iterator over a list's elements (see `List::iter_from`).
+/// Iterator over a list's elements (see `List::iter_from`). Keeps the
+/// current chunk's bytes at hand: moving to the next chunk is the only
+/// lookup in the chunk table.
 pub struct Iter<'a> {
-    list: &'a List,
+    chunks: &'a VecDeque<Chunk>,
     ci: usize,
+    buf: &'a [u8],
+    lo: usize,
+    hi: usize,
     pos: usize,
     left: usize,
     reverse: bool,
+}
+
+impl<'a> Iter<'a> {
+    #[cold]
+    fn enter(&mut self, ci: usize) {
+        let c = &self.chunks[ci];
+        self.ci = ci;
+        self.buf = c.buf();
+        self.lo = c.start();
+        self.hi = c.end();
+        self.pos = if self.reverse { self.hi } else { self.lo };
+    }
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -508,22 +581,17 @@ impl<'a> Iterator for Iter<'a> {
             return None;
         }
         self.left -= 1;
-        let chunks = &self.list.chunks;
         if self.reverse {
-            if self.pos == chunks[self.ci].start() {
-                self.ci -= 1;
-                self.pos = chunks[self.ci].end();
+            if self.pos == self.lo {
+                self.enter(self.ci - 1);
             }
-            let c = &chunks[self.ci];
-            self.pos = entry_start(c.buf(), self.pos);
-            Some(decode(c.buf(), self.pos).0)
+            self.pos = entry_start(self.buf, self.pos);
+            Some(decode(self.buf, self.pos).0)
         } else {
-            if self.pos == chunks[self.ci].end() {
-                self.ci += 1;
-                self.pos = chunks[self.ci].start();
+            if self.pos == self.hi {
+                self.enter(self.ci + 1);
             }
-            let c = &chunks[self.ci];
-            let (item, size) = decode(c.buf(), self.pos);
+            let (item, size) = decode(self.buf, self.pos);
             self.pos += size;
             Some(item)
         }
@@ -587,10 +655,21 @@ mod tests {
                         l.push(End::Head, &v);
                         m.push_front(v);
                     }
-                    3..=5 => {
+                    3 | 4 => {
                         let v = value(&mut rng);
                         l.push(End::Tail, &v);
                         m.push_back(v);
+                    }
+                    5 => {
+                        let vs: Vec<Vec<u8>> = (0..rng.below(40)).map(|_| value(&mut rng)).collect();
+                        let end = if rng.below(2) == 0 { End::Head } else { End::Tail };
+                        l.push_many(end, &vs);
+                        for v in vs {
+                            match end {
+                                End::Head => m.push_front(v),
+                                End::Tail => m.push_back(v),
+                            }
+                        }
                     }
                     6 => assert_eq!(l.pop(End::Head).map(|e| e.as_item().to_vec()), m.pop_front()),
                     7 => assert_eq!(l.pop(End::Tail).map(|e| e.as_item().to_vec()), m.pop_back()),

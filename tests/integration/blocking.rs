@@ -723,6 +723,34 @@ fn tutorial_ipwatcher_like_redis() {
     check_ipwatcher(&out, &blacklist);
 }
 
+/// Runs `tests/python/<script>` and returns its output.
+fn run_python(script: &str, args: &[&str]) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(script);
+    let out = std::process::Command::new("python3").arg(path).args(args).output().expect("python3 must be installed");
+    assert!(out.status.success(), "{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// The tutorial's ipwatcher as written, with redis-py (RESP2 and RESP3):
+/// same output on our server and on redis-server.
+#[test]
+#[ignore = "needs redis-server and python3 with redis-py"]
+fn tutorial_ipwatcher_with_redis_py() {
+    for protocol in ["2", "3"] {
+        let run = |port: u16| run_python("ipwatcher.py", &["--port", &port.to_string(), "--protocol", protocol]);
+        let ours = run(TestServer::start(&[]).port);
+        let theirs = run(RealRedis::start(&[]).port);
+        assert_eq!(ours, theirs, "RESP{protocol}: output differs (left: ours, right: redis-server)");
+        let lines: Vec<&str> = ours.lines().collect();
+        assert_eq!(lines[..4], ["lpush 1", "lpush 2", "lpush 3", "lpush 4"]);
+        assert_eq!(lines[4], "saw 51.218.112.236");
+        assert_eq!(lines[4 + 4 + 13], "saw 104.174.118.18", "14th visit");
+        assert_eq!(lines[4 + 4 + 14], "Hat bot detected!:  104.174.118.18", "15th visit");
+        assert_eq!(lines.iter().filter(|l| l.starts_with("Hat bot")).count(), 6);
+        assert!(ours.contains("blacklist ['104.174.118.18']\ncount b'20' ttl in (0, 60] True"), "{ours}");
+    }
+}
+
 // ------------------------------------------------------------ stress
 
 /// 50 consumers blocked in BRPOP (on all 5 lists, in a random order) or

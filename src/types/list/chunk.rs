@@ -162,14 +162,17 @@ fn write_back(out: &mut [u8; 10], len: usize) -> usize {
 }
 
 /// Size of the backward length of an entry whose forward part is `len`.
-#[inline]
+#[inline(always)]
 fn back_size(len: usize) -> usize {
+    if len < 128 {
+        return 1;
+    }
     let bits = usize::BITS - len.leading_zeros();
     (bits.max(1) as usize).div_ceil(7)
 }
 
 /// Decodes the entry at `pos`: the value and the entry's total size.
-#[inline]
+#[inline(always)]
 pub(super) fn decode(buf: &[u8], pos: usize) -> (Item<'_>, usize) {
     let b = buf[pos];
     let (item, fwd) = if b < 0x80 {
@@ -209,7 +212,7 @@ pub(super) fn decode(buf: &[u8], pos: usize) -> (Item<'_>, usize) {
 }
 
 /// Start of the entry that ends at `end`.
-#[inline]
+#[inline(always)]
 pub(super) fn entry_start(buf: &[u8], end: usize) -> usize {
     let mut p = end - 1;
     let mut len = usize::from(buf[p] & 0x7F);
@@ -242,7 +245,7 @@ impl Chunk {
         Chunk { buf, start, end: start + n, count: 1 }
     }
 
-    fn empty() -> Chunk {
+    pub fn empty() -> Chunk {
         Chunk { buf: Box::default(), start: 0, end: 0, count: 0 }
     }
 
@@ -303,7 +306,7 @@ impl Chunk {
             return self.rebuild_in_place(at, need, (free - need) / 2);
         }
         let required = used + need;
-        let grown = (self.buf.len() + self.buf.len() / 2).max(required).max(MIN_CAP);
+        let grown = (self.buf.len() + self.buf.len() / 4).max(required).max(MIN_CAP);
         let cap = grown.min(limit.max(required)).next_multiple_of(8);
         let spare = cap - required;
         // Pushes at an end keep going that way: put the spare room there.
@@ -349,6 +352,28 @@ impl Chunk {
         let pos = self.open_gap(at, n, limit);
         e.write(&mut self.buf[pos..pos + n]);
         self.count += 1;
+    }
+
+    /// Makes sure `extra` free bytes follow (or, `at_head`, precede) the
+    /// entries, growing the buffer to the exact size needed: a push of many
+    /// elements allocates once, with no spare room.
+    pub fn reserve(&mut self, at_head: bool, extra: usize) {
+        let (front, back) = (self.start, self.buf.len() - self.end);
+        if (at_head && front >= extra) || (!at_head && back >= extra) {
+            return;
+        }
+        let used = self.used();
+        let cap = if front + back >= extra { self.buf.len() } else { (used + extra).max(MIN_CAP).next_multiple_of(8) };
+        let lead = if at_head { cap - used } else { 0 };
+        if cap == self.buf.len() {
+            self.buf.copy_within(self.start..self.end, lead);
+        } else {
+            let mut buf = vec![0u8; cap].into_boxed_slice();
+            buf[lead..lead + used].copy_from_slice(&self.buf[self.start..self.end]);
+            self.buf = buf;
+        }
+        self.start = lead;
+        self.end = lead + used;
     }
 
     #[inline]
