@@ -1,6 +1,7 @@
 //! What a key holds. One enum, 24 bytes, so it lives inline in the table's
-//! node; collections are boxed and their representations belong to
-//! `crate::types`. Strings up to 22 bytes are stored inline.
+//! node; lists are boxed, hashes, sets and sorted sets are 16-byte handles
+//! held inline (their small encodings are then one heap block), and their
+//! representations belong to `crate::types`. Strings up to 22 bytes are stored inline.
 
 use crate::types::compact::CompactBytes;
 use crate::types::{Hash, List, Set, ZSet};
@@ -14,9 +15,9 @@ pub enum Value {
     /// capacity so repeated appends are amortized O(1) (Redis's `raw`).
     Raw(Box<Vec<u8>>),
     List(Box<List>),
-    Hash(Box<Hash>),
-    Set(Box<Set>),
-    ZSet(Box<ZSet>),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 /// Redis's largest `embstr`: longer strings report `raw`.

@@ -3,4 +3,7 @@
 
 mod common;
 mod connection;
+mod hash;
+mod set;
 mod smoke;
+mod zset;
