@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 
-use super::args::{float, int, is};
+use super::args::{int, is};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::keyspace::{Access, Db, Ttl, Value};
@@ -16,7 +16,8 @@ use crate::types::listpack::Elem;
 use crate::types::set::SetLimits;
 use crate::types::zset::ZLimits;
 use crate::util::glob::glob_match;
-use crate::util::number::{format_human, parse_f64, parse_i64};
+use crate::util::ld80::LongDouble;
+use crate::util::number::parse_i64;
 use crate::util::rng::Rng;
 
 const G: Group = Group::Hash;
@@ -505,23 +506,24 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let incr = float(&args[3])?;
-    if incr.is_infinite() {
+    // Redis computes in x87 `long double` and prints with `%.17Lf`.
+    let incr = LongDouble::parse(&args[3]).ok_or(CmdError::NotFloat)?;
+    if !incr.is_finite() {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
     let lim = hash_limits(ctx);
     let now = ctx.now();
     let h = write_or_create(ctx.db(), &args[1], now)?;
     let old = match h.get(&args[2]) {
-        None => 0.0,
-        Some(Elem::Int(i)) => i as f64,
-        Some(Elem::Str(s)) => parse_f64(s).ok_or_else(|| CmdError::err("hash value is not a float"))?,
+        None => LongDouble::ZERO,
+        Some(Elem::Int(i)) => LongDouble::from_i64(i),
+        Some(Elem::Str(s)) => LongDouble::parse(s).ok_or_else(|| CmdError::err("hash value is not a float"))?,
     };
     let new = old + incr;
     if !new.is_finite() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     }
-    let text = format_human(new);
+    let text = new.format_human();
     h.set(&args[2], text.as_bytes(), lim);
     ctx.srv.dirty += 1;
     ctx.out().bulk(text.as_bytes());

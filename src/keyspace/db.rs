@@ -15,6 +15,7 @@ use super::entry::Entry;
 use super::value::Value;
 use crate::types::compact::CompactBytes;
 use crate::types::dict::Dict;
+use crate::util::glob::glob_match;
 
 /// Node flag: the node's key hash is in `Db::volatile`.
 pub const META_VOLATILE_INDEXED: u32 = 1 << 31;
@@ -299,9 +300,9 @@ impl Db {
         self.dict.scan(cursor, f)
     }
 
-    /// A random live key, as RANDOMKEY: expired picks are deleted and retried.
+    /// A random live key, as RANDOMKEY: expired picks are deleted and another
+    /// key is drawn (each draw either answers or deletes a key, so this ends).
     pub fn random_key(&mut self, now: u64, mut rnd: impl FnMut() -> u64) -> Option<CompactBytes> {
-        let mut tries = 0;
         loop {
             let (key, expired) = {
                 let n = self.dict.random(&mut rnd)?;
@@ -310,15 +311,93 @@ impl Db {
             if !expired {
                 return Some(key);
             }
-            tries += 1;
-            if tries >= 100 && self.expires == self.dict.len() {
-                // Every key has a TTL and we keep hitting expired ones: like
-                // Redis, answer with one of them rather than loop for long.
-                return Some(key);
-            }
             let h = self.dict.hash(&key);
             self.delete_expired(h, &key);
         }
+    }
+
+    /// One SCAN call over the key table, as Redis's `scanGenericCommand`:
+    /// visits buckets until `count` keys are collected, the cursor wraps to 0,
+    /// or `count * 10` extra buckets were visited. Returns the next cursor and
+    /// the keys seen (not yet filtered: see `scan_filter`).
+    pub fn scan_collect(&self, mut cursor: u64, count: usize) -> (u64, Vec<CompactBytes>) {
+        let mut keys = Vec::new();
+        let mut budget = count.saturating_mul(10);
+        loop {
+            cursor = self.dict.scan(cursor, |e| keys.push(e.key().clone()));
+            if cursor == 0 || budget == 0 || keys.len() >= count {
+                break;
+            }
+            budget -= 1;
+        }
+        (cursor, keys)
+    }
+
+    /// Filters SCAN results in place as Redis does: by glob `pattern`, then by
+    /// type name (a lookup that counts a hit or miss, as Redis's), then drops
+    /// keys whose TTL has passed (deleting them).
+    pub fn scan_filter(&mut self, keys: &mut Vec<CompactBytes>, pattern: Option<&[u8]>, kind: Option<&[u8]>, now: u64) {
+        keys.retain(|k| {
+            if let Some(p) = pattern
+                && !glob_match(p, k, false)
+            {
+                return false;
+            }
+            if let Some(kind) = kind {
+                let name = self.lookup(k, now, Access::ReadNoTouch).map_or("none", |e| e.value.type_name());
+                if !kind.eq_ignore_ascii_case(name.as_bytes()) {
+                    return false;
+                }
+            }
+            !self.expire_if_needed(k, now)
+        });
+    }
+
+    /// Calls `f` with each live key matching `pattern` (KEYS). Expired keys
+    /// are skipped but not deleted, as in Redis.
+    pub fn keys_matching(&self, pattern: &[u8], now: u64, mut f: impl FnMut(&[u8])) {
+        let all = pattern == b"*";
+        self.dict.for_each(|e| {
+            let k = e.key().as_bytes();
+            if (all || glob_match(pattern, k, false)) && !(e.expire != 0 && now > e.expire) {
+                f(k);
+            }
+        });
+    }
+
+    /// Deletes `key` if its TTL has passed (Redis's `expireIfNeeded`).
+    /// Returns true if it did.
+    pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
+        let h = self.dict.hash(key);
+        match self.dict.find(h, key) {
+            Some(n) if n.expire != 0 && now > n.expire => {
+                self.delete_expired(h, key);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The entry of `key` without expiry check, accounting or touch. Only
+    /// for a key the same command has just looked up (which expired it if
+    /// needed), when a shared borrow is all that is left to take.
+    pub fn peek(&self, key: &[u8]) -> Option<&Entry> {
+        self.dict.find(self.dict.hash(key), key)
+    }
+
+    /// Adds a key the caller knows is absent (it has just looked it up or
+    /// removed it), with an expiry (0: none). RENAME, MOVE and COPY use it
+    /// to re-home a value with its TTL.
+    pub fn insert_absent(&mut self, key: CompactBytes, value: Value, expire: u64, now: u64) -> &mut Entry {
+        let h = self.dict.hash(&key);
+        debug_assert!(self.dict.find(h, &key).is_none(), "insert_absent on a present key");
+        let mut meta = lru_clock(now);
+        if expire != 0 {
+            self.expires += 1;
+            self.volatile.push(h);
+            meta |= META_VOLATILE_INDEXED;
+        }
+        self.dict.insert_new(h, Entry::new(key, value, expire, meta))
     }
 
     /// Cron housekeeping: shrink a mostly empty table, rehash for a while.
@@ -419,5 +498,66 @@ mod tests {
         db.set_expire(b"b", 50, 0);
         db.expire_sample(20, 60, || 0);
         assert!(!db.contains(b"b", 0));
+    }
+
+    #[test]
+    fn random_key_never_answers_an_expired_key() {
+        let mut db = Db::new(0);
+        for i in 0..50 {
+            db.set(format!("k{i}").as_bytes(), s("v"), Ttl::At(10), 0);
+        }
+        let mut x = 1u64;
+        assert!(
+            db.random_key(11, || {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                x >> 11
+            })
+            .is_none()
+        );
+        assert!(db.is_empty(), "every expired pick was deleted");
+        assert_eq!(db.stats.expired, 50);
+    }
+
+    #[test]
+    fn insert_absent_keeps_ttl_accounting() {
+        let mut db = Db::new(0);
+        db.insert_absent(CompactBytes::new(b"a"), s("1"), 500, 0);
+        db.insert_absent(CompactBytes::new(b"b"), s("2"), 0, 0);
+        assert_eq!(db.expires_count(), 1);
+        assert_eq!(db.lookup(b"a", 0, Access::Peek).unwrap().expire(), Some(500));
+        let (key, value, expire) = db.remove(b"a", 0).unwrap().into_parts();
+        assert_eq!(db.expires_count(), 0);
+        db.insert_absent(key, value, expire, 0);
+        assert_eq!(db.expires_count(), 1);
+        assert!(db.expire_if_needed(b"a", 501));
+        assert!(!db.expire_if_needed(b"b", 501));
+        assert_eq!(db.expires_count(), 0);
+    }
+
+    #[test]
+    fn scan_collect_and_filter() {
+        let mut db = Db::new(0);
+        for i in 0..100 {
+            db.set(format!("k{i}").as_bytes(), s("v"), if i < 10 { Ttl::At(5) } else { Ttl::Clear }, 0);
+        }
+        let (mut cursor, mut all) = (0, Vec::new());
+        loop {
+            let (next, keys) = db.scan_collect(cursor, 7);
+            all.extend(keys);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(all.len(), 100);
+        db.scan_filter(&mut all, Some(b"k1*"), None, 10);
+        // k1 (expired, dropped) and k10..k19.
+        assert_eq!(all.len(), 10);
+        assert_eq!(db.len(), 99, "the expired key seen was deleted");
+        let mut seen = Vec::new();
+        db.keys_matching(b"k?", 10, |k| seen.push(k.to_vec()));
+        assert_eq!(seen.len(), 0, "k0..k9 are all expired: skipped");
+        db.keys_matching(b"k??", 0, |k| seen.push(k.to_vec()));
+        assert_eq!(seen.len(), 90);
     }
 }

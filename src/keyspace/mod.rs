@@ -26,6 +26,18 @@ impl Keyspace {
         &mut self.dbs[index]
     }
 
+    /// Two distinct databases at once (MOVE, COPY ... DB). `a != b`.
+    pub fn pair_mut(&mut self, a: usize, b: usize) -> (&mut Db, &mut Db) {
+        assert_ne!(a, b, "pair_mut needs two distinct databases");
+        if a < b {
+            let (left, right) = self.dbs.split_at_mut(b);
+            (&mut left[a], &mut right[0])
+        } else {
+            let (left, right) = self.dbs.split_at_mut(a);
+            (&mut right[0], &mut left[b])
+        }
+    }
+
     /// SWAPDB: exchanges the contents of two databases.
     pub fn swap(&mut self, a: usize, b: usize) {
         if a == b {

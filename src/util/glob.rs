@@ -5,6 +5,11 @@
 
 /// Does `subject` match the glob `pattern`?
 pub fn glob_match(pattern: &[u8], subject: &[u8], nocase: bool) -> bool {
+    if subject.is_empty() {
+        // Redis's loop never starts on an empty subject: only the empty
+        // pattern matches it (`*` does not).
+        return pattern.is_empty();
+    }
     let (mut p, mut s) = (0usize, 0usize);
     // Where to resume after the most recent `*`: (pattern index after the run
     // of stars, subject index the star currently covers up to).
@@ -61,7 +66,8 @@ fn match_one(pattern: &[u8], p: usize, c: u8, nocase: bool) -> Option<usize> {
                     break;
                 }
                 if pattern[i] == b'\\' && i + 1 < pattern.len() {
-                    if eq(pattern[i + 1], c) {
+                    // An escaped byte in a class compares exactly, even nocase.
+                    if pattern[i + 1] == c {
                         matched = true;
                     }
                     i += 2;
@@ -71,13 +77,14 @@ fn match_one(pattern: &[u8], p: usize, c: u8, nocase: bool) -> Option<usize> {
                 } else if i + 2 < pattern.len() && pattern[i + 1] == b'-' {
                     let (mut lo, mut hi) = (pattern[i], pattern[i + 2]);
                     let mut cc = c;
+                    // Redis orders the bounds before lowering their case.
+                    if lo > hi {
+                        std::mem::swap(&mut lo, &mut hi);
+                    }
                     if nocase {
                         lo = lo.to_ascii_lowercase();
                         hi = hi.to_ascii_lowercase();
                         cc = cc.to_ascii_lowercase();
-                    }
-                    if lo > hi {
-                        std::mem::swap(&mut lo, &mut hi);
                     }
                     if cc >= lo && cc <= hi {
                         matched = true;
@@ -107,7 +114,9 @@ mod tests {
 
     #[test]
     fn redis_glob_rules() {
-        assert!(m("*", ""));
+        assert!(!m("*", ""), "Redis: an empty subject matches only the empty pattern");
+        assert!(m("", ""));
+        assert!(!m("", "a"));
         assert!(m("h?llo", "hello"));
         assert!(!m("h?llo", "hllo"));
         assert!(m("h*llo", "heeeello"));

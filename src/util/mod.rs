@@ -2,6 +2,7 @@
 //! glob matching, clocks. Pure functions only; imports nothing from the crate.
 
 pub mod glob;
+pub mod ld80;
 pub mod number;
 pub mod rng;
 pub mod split;

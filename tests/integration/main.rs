@@ -4,6 +4,8 @@
 mod common;
 mod connection;
 mod hash;
+mod keys;
 mod set;
 mod smoke;
+mod strings;
 mod zset;
