@@ -139,7 +139,7 @@ fn config_size(ctx: &Ctx, names: &[&str], default: usize) -> usize {
 
 pub(super) fn hash_limits(ctx: &Ctx) -> HashLimits {
     HashLimits {
-        max_entries: config_size(ctx, &["hash-max-listpack-entries", "hash-max-ziplist-entries"], 128),
+        max_entries: config_size(ctx, &["hash-max-listpack-entries", "hash-max-ziplist-entries"], 512),
         max_value: config_size(ctx, &["hash-max-listpack-value", "hash-max-ziplist-value"], 64),
     }
 }

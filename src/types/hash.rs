@@ -19,7 +19,7 @@ pub struct HashLimits {
 
 impl Default for HashLimits {
     fn default() -> Self {
-        HashLimits { max_entries: 128, max_value: 64 }
+        HashLimits { max_entries: 512, max_value: 64 }
     }
 }
 
