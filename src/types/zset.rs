@@ -455,18 +455,20 @@ impl ZSet {
         }
         match self {
             ZSet::Packed(lp) => {
-                let members: Vec<Vec<u8>> = lp.scored().map(|(e, _)| e.to_vec()).collect();
+                let members: Vec<Elem<'_>> = lp.scored().map(|(e, _)| e).collect();
+                let gte = |e: &Elem<'_>| r.gte_min(e.bytes(&mut [0u8; 20]));
+                let lte = |e: &Elem<'_>| r.lte_max(e.bytes(&mut [0u8; 20]));
                 let n = members.len();
-                if !r.gte_min(&members[n - 1]) || !r.lte_max(&members[0]) {
+                if !gte(&members[n - 1]) || !lte(&members[0]) {
                     return (0, 0);
                 }
                 if !rev {
-                    let s = members.iter().position(|m| r.gte_min(m)).unwrap_or(n);
-                    let e = s + members[s..].iter().take_while(|m| r.lte_max(m)).count();
+                    let s = members.iter().position(gte).unwrap_or(n);
+                    let e = s + members[s..].iter().take_while(|m| lte(m)).count();
                     (s, e)
                 } else {
-                    let Some(l) = members.iter().rposition(|m| r.lte_max(m)) else { return (0, 0) };
-                    let s = l + 1 - members[..=l].iter().rev().take_while(|m| r.gte_min(m)).count();
+                    let Some(l) = members.iter().rposition(lte) else { return (0, 0) };
+                    let s = l + 1 - members[..=l].iter().rev().take_while(|m| gte(m)).count();
                     (s, l + 1)
                 }
             }
