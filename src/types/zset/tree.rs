@@ -11,7 +11,7 @@
 //! no `unsafe`, no per-entry allocation. A leaf split at the tail keeps the
 //! full leaf full (appending ascending scores, the usual time-series case,
 //! packs leaves completely); a node that drops below a quarter merges with
-//! a neighbour when they fit in one.
+//! a neighbour when they fit in one, and freed nodes are reused.
 //!
 //! Scores are never NaN. `-0.0` and `0.0` compare equal, ties broken by
 //! member bytes (memcmp order), as in Redis's skiplist.
@@ -26,6 +26,11 @@ pub trait Members {
 const CAP: usize = 64;
 const MIN_FILL: usize = CAP / 4;
 const NIL: u32 = u32::MAX;
+/// Trees up to this many leaves are rebuilt densely when more than half of
+/// their nodes are free (well under a millisecond). Larger ones keep free
+/// nodes for reuse and are rebuilt only once under 1/16 full, when the
+/// rebuild (linear in the entries left) is cheap again.
+const MAX_COMPACT_LEAVES: usize = 2048;
 
 #[derive(Clone)]
 struct Leaf {
@@ -421,7 +426,10 @@ impl Tree {
         }
         if self.height == 0 && self.leaves[self.root as usize].len == 0 {
             *self = Tree::new();
-        } else if self.leaves.len() > 64 && self.free_leaves.len() * 2 > self.leaves.len() {
+        } else if self.leaves.len() >= 64
+            && ((self.leaves.len() <= MAX_COMPACT_LEAVES && self.free_leaves.len() * 2 > self.leaves.len())
+                || self.len * 16 < self.leaves.len() * CAP)
+        {
             self.compact(m);
         }
         Some(id)
