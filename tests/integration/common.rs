@@ -439,8 +439,14 @@ pub fn exchange(port: u16, input: &[u8]) -> Outcome {
 pub fn exchange_half_close(port: u16, input: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let _ = stream.write_all(input);
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    // Written from another thread so that big inputs cannot deadlock
+    // against replies nobody reads yet.
+    let mut writer = stream.try_clone().expect("clone stream");
+    let input_owned = input.to_vec();
+    std::thread::spawn(move || {
+        let _ = writer.write_all(&input_owned);
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+    });
     let mut out = Vec::new();
     let mut chunk = [0u8; 65536];
     loop {

@@ -7,7 +7,8 @@
 //! Run: `cargo test --release compat -- --ignored --nocapture`. Environment:
 //! `COMPAT_SEED` (the stream's seed), `COMPAT_COMMANDS` (its length),
 //! `COMPAT_SELF_TEST=1` (compare redis-server with a second redis-server: to
-//! check that a new generator is deterministic). The
+//! check that a new generator is deterministic), `COMPAT_SHOW_ALL=1` (print
+//! every difference, not only the first). The
 //! test prints `N identical of M`; on failure it shows the first differing
 //! command, the commands before it, both replies and the seed.
 //!
@@ -426,6 +427,7 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
     let mut resyncs = 0;
     let mut per_family = vec![0usize; families.len()];
     let mut errors = 0;
+    let show_all = std::env::var_os("COMPAT_SHOW_ALL").is_some();
     for index in 0..count {
         let mut pick = g.rng.below(total_weight as usize) as u32;
         let which = families
@@ -454,6 +456,13 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
             }
             Some((redis_reply, ours_reply)) => {
                 entry.1 += 1;
+                if show_all {
+                    println!(
+                        "#{index}: {}\n  after: {}\n  redis: {redis_reply}\n  ours:  {ours_reply}",
+                        show_command(&step.args),
+                        recent.back().map(String::as_str).unwrap_or("(resync)")
+                    );
+                }
                 if first.is_none() {
                     first = Some(Difference {
                         index,

@@ -404,6 +404,17 @@ fn comparison_inputs() -> Vec<Vec<u8>> {
     .iter()
     .map(|b| with_ping(b))
     .collect();
+    // 10,000 requests of mixed shapes in one write.
+    let mut pipeline = Vec::new();
+    for i in 0..10_000 {
+        match i % 4 {
+            0 => pipeline.extend(encode(&[b"SET", format!("k{}", i % 100).as_bytes(), format!("v{i}").as_bytes()])),
+            1 => pipeline.extend(encode(&[b"GET", format!("k{}", (i - 1) % 100).as_bytes()])),
+            2 => pipeline.extend_from_slice(format!("ECHO \"inline {i}\"\r\n").as_bytes()),
+            _ => pipeline.extend_from_slice(b"*0\r\nPING\r\n"),
+        }
+    }
+    v.push(with_ping(&pipeline));
     // Lone oversized lines: no PING, whose newline would end them.
     let mut inline = b"ECHO ".to_vec();
     inline.extend(vec![b'a'; 70_000]);
