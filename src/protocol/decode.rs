@@ -13,6 +13,7 @@ use crate::util::split::split_args;
 /// A malformed request. `Display` is the error reply's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
+    // Note: `ExpectedDollar` holds a raw byte; use `wire()` for the exact reply.
     #[error("ERR Protocol error: invalid multibulk length")]
     InvalidMultibulkLength,
     #[error("ERR Protocol error: invalid bulk length")]
@@ -31,6 +32,24 @@ pub enum ProtocolError {
     UnauthenticatedMultibulkLength,
     #[error("ERR Protocol error: unauthenticated bulk length")]
     UnauthenticatedBulkLength,
+}
+
+impl ProtocolError {
+    /// The error reply's exact bytes. Redis prints the unexpected byte with
+    /// `%c` (raw, not UTF-8) and its formatting stops at a NUL.
+    pub fn wire(&self) -> Vec<u8> {
+        match self {
+            ProtocolError::ExpectedDollar(b) => {
+                let mut v = b"ERR Protocol error: expected '$', got '".to_vec();
+                if *b != 0 {
+                    v.push(*b);
+                    v.push(b'\'');
+                }
+                v
+            }
+            other => other.to_string().into_bytes(),
+        }
+    }
 }
 
 /// Per-call limits that depend on server config and client state.
@@ -164,8 +183,11 @@ impl Decoder {
     }
 }
 
+/// Redis finds line ends with `strchr`, which stops at a NUL byte: a NUL
+/// before the line end means "no line end yet".
 fn find(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
-    buf.get(from..)?.iter().position(|&b| b == byte).map(|i| i + from)
+    let i = buf.get(from..)?.iter().position(|&b| b == byte || b == 0)? + from;
+    (buf[i] == byte).then_some(i)
 }
 
 /// An inline request: one line of space-separated words, as typed in telnet.

@@ -30,6 +30,8 @@ pub struct MultiState {
     pub queue: Vec<(usize, Vec<Bytes>)>,
     /// A command was refused while queueing: EXEC answers EXECABORT.
     pub failed: bool,
+    /// Bytes of the queued arguments (they count toward the query buffer limit).
+    pub queued_bytes: usize,
 }
 
 /// Why and how a client is blocked (BLPOP and friends).

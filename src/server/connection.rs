@@ -109,6 +109,19 @@ fn run_buffered(
 ) {
     client.query_buf_len = query.len();
     client.query_buf_free = query.capacity() - query.len();
+    // Checked right after reading, before running anything, as Redis does:
+    // the query buffer plus the arguments queued by MULTI.
+    let queued = client.multi.as_ref().map_or(0, |m| m.queued_bytes);
+    if (query.len() + queued) as u64 > srv.config.client_query_buffer_limit {
+        crate::log::warning(&format!(
+            "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+            client.id,
+            client.addr,
+            query.len()
+        ));
+        client.close_asap = true;
+        return;
+    }
     let mut limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len,
         authenticated: !srv.auth_required() || client.authenticated,
@@ -125,7 +138,7 @@ fn run_buffered(
             }
             Ok(false) => break,
             Err(e) => {
-                let msg = e.to_string();
+                let msg = e.wire();
                 srv.stats.error(&msg);
                 client.out.error(&msg);
                 client.close_after_reply = true;
@@ -136,15 +149,6 @@ fn run_buffered(
     args.clear();
     client.query_buf_len = query.len();
     client.query_buf_free = query.capacity() - query.len();
-    if query.len() as u64 > srv.config.client_query_buffer_limit {
-        crate::log::warning(&format!(
-            "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-            client.id,
-            client.addr,
-            query.len()
-        ));
-        client.close_asap = true;
-    }
 }
 
 /// Forgets a client everywhere it is registered.

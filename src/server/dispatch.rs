@@ -31,20 +31,23 @@ pub fn resolve(args: &[Bytes]) -> Result<usize, CmdError> {
     })
 }
 
-fn truncate(arg: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&arg[..arg.len().min(max)]).into_owned()
+/// An argument as Redis's `%.<max>s` prints it: at most `max` bytes, and
+/// nothing from the first NUL on.
+fn truncate(arg: &[u8], max: usize) -> Vec<u8> {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    arg[..end].to_vec()
 }
 
 fn unknown_command(args: &[Bytes]) -> CmdError {
-    let mut list = String::new();
+    let mut list = Vec::new();
     for a in &args[1..] {
         if list.len() >= 128 {
             break;
         }
         let room = 128 - list.len();
-        list.push('\'');
-        list.push_str(&truncate(a, room));
-        list.push_str("' ");
+        list.push(b'\'');
+        list.extend_from_slice(&truncate(a, room));
+        list.extend_from_slice(b"' ");
     }
     CmdError::UnknownCommand { name: truncate(&args[0], 128), args: list }
 }
@@ -111,6 +114,7 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     let doomed = client.dirty_cas;
     let m = client.multi.as_mut().expect("in MULTI");
     if !m.failed && !doomed {
+        m.queued_bytes += args.iter().map(|a| a.len()).sum::<usize>();
         m.queue.push((id, args.to_vec()));
     }
     let _ = srv;
@@ -146,7 +150,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 }
 
 fn reply_error(srv: &mut Server, client: &mut Client, e: &CmdError) {
-    let msg = e.to_string();
+    let msg = e.wire();
     srv.stats.error(&msg);
     client.out.error(&msg);
 }
