@@ -1,6 +1,7 @@
 //! redis-rs-server: a Redis 7.0-compatible server. See `docs/architecture.md`
 //! for the map of modules and the path of a request.
 
+pub mod alloc;
 pub mod commands;
 pub mod config;
 pub mod error;

@@ -1,5 +1,216 @@
-//! CONFIG GET/SET/RESETSTAT/REWRITE.
+//! CONFIG GET/SET/RESETSTAT/REWRITE/HELP. The directive table
+//! (`config::directives`) decides names, aliases, values and errors; these
+//! handlers match patterns, write replies and apply what must change at once
+//! in the running server (log level, working directory).
 
-use super::CommandSpec;
+use bytes::Bytes;
 
-pub static COMMANDS: &[CommandSpec] = &[];
+use super::flags::*;
+use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
+use crate::config::directives::{self, DIRECTIVES, Directive, Load, flags as dflags};
+use crate::config::set::set_many;
+use crate::util::glob::glob_match;
+
+const G: Group = Group::Server;
+const ADMIN_FLAGS: u32 = ADMIN | NOSCRIPT | LOADING | STALE;
+
+static SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("get", -3, ADMIN_FLAGS, G, get).doc(
+        "2.0.0",
+        "Get the values of configuration parameters",
+        "O(N) when N is the number of configuration parameters provided",
+        "parameter [parameter ...]",
+    ),
+    CommandSpec::new("set", -4, ADMIN_FLAGS, G, set).doc(
+        "2.0.0",
+        "Set configuration parameters to the given values",
+        "O(N) when N is the number of configuration parameters provided",
+        "parameter value [parameter value ...]",
+    ),
+    CommandSpec::new("resetstat", 2, ADMIN_FLAGS, G, resetstat).doc(
+        "2.0.0",
+        "Reset the stats returned by INFO",
+        "O(1)",
+        "",
+    ),
+    CommandSpec::new("rewrite", 2, ADMIN_FLAGS, G, rewrite).doc(
+        "2.8.0",
+        "Rewrite the configuration file with the in memory configuration",
+        "O(1)",
+        "",
+    ),
+    CommandSpec::new("help", 2, LOADING | STALE, G, help).doc(
+        "5.0.0",
+        "Show helpful text about the different subcommands",
+        "O(1)",
+        "",
+    ),
+];
+
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("config", -2, 0, G, container).subcommands(SUBCOMMANDS).doc(
+    "2.0.0",
+    "A container for server configuration commands",
+    "Depends on subcommand.",
+    "",
+)];
+
+/// Never runs: dispatch resolves a subcommand or reports the arity error.
+fn container(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    Err(CmdError::WrongArity("config".into()))
+}
+
+fn get(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    // (name as shown, directive); names compare without case, as Redis's
+    // result dict does.
+    let mut matches: Vec<(String, &'static Directive)> = Vec::new();
+    let seen = |m: &[(String, &Directive)], n: &[u8]| m.iter().any(|(k, _)| k.as_bytes().eq_ignore_ascii_case(n));
+    for pattern in &args[2..] {
+        if !pattern.iter().any(|c| matches!(c, b'[' | b'*' | b'?')) {
+            if seen(&matches, pattern) {
+                continue;
+            }
+            let name = String::from_utf8_lossy(pattern);
+            if let Some((d, _)) = directives::lookup(&name) {
+                matches.push((name.into_owned(), d));
+            }
+            continue;
+        }
+        for d in DIRECTIVES {
+            // Hidden directives answer only to their exact name.
+            if d.has(dflags::HIDDEN) {
+                continue;
+            }
+            for n in d.names() {
+                if !seen(&matches, n.as_bytes()) && glob_match(pattern, n.as_bytes(), true) {
+                    matches.push((n.to_string(), d));
+                }
+            }
+        }
+    }
+    let values: Vec<String> = matches.iter().map(|(_, d)| d.get(&ctx.srv.config)).collect();
+    let out = ctx.out();
+    out.map(matches.len());
+    for ((name, _), value) in matches.iter().zip(&values) {
+        out.bulk(name.as_bytes());
+        out.bulk(value.as_bytes());
+    }
+    Ok(())
+}
+
+fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if args.len() % 2 == 1 {
+        return Err(CmdError::Syntax);
+    }
+    let pairs: Vec<(String, String)> = args[2..]
+        .chunks(2)
+        .map(|p| (String::from_utf8_lossy(&p[0]).into_owned(), String::from_utf8_lossy(&p[1]).into_owned()))
+        .collect();
+    let peer_ip = ctx.client.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("");
+    let protected_allowed = ctx.srv.config.enable_protected_configs.allows(peer_ip);
+    let old = ctx.srv.config.clone();
+    let mut load = Load::runtime();
+    set_many(&mut ctx.srv.config, &pairs, protected_allowed, &mut load).map_err(CmdError::err)?;
+    if let Err(e) = check_listen(&old, &ctx.srv.config, &pairs) {
+        ctx.srv.config = old;
+        return Err(e);
+    }
+    let config = &ctx.srv.config;
+    let old_loglevel = old.loglevel;
+    if config.loglevel != old_loglevel {
+        let _ = crate::log::init(config.loglevel, &config.logfile);
+    }
+    for w in &load.warnings {
+        crate::log::warning(w);
+    }
+    ctx.out().ok();
+    Ok(())
+}
+
+/// Redis applies a new `port` or `bind` by listening there, and fails the
+/// CONFIG SET when it can't. Here the new addresses are tried (and released):
+/// a failure answers as Redis does; a success is recorded, but the running
+/// listeners stay where they are until a restart (moving them needs the
+/// server's listener code).
+fn check_listen(old: &crate::config::Config, new: &crate::config::Config, pairs: &[(String, String)]) -> CmdResult {
+    if old.port == new.port && old.bind == new.bind {
+        return Ok(());
+    }
+    // On the same port, the addresses already listened on can't be tried.
+    let addr = |b: &String| b.trim_start_matches('-').to_string();
+    let to_try: Vec<String> = if new.port == old.port {
+        new.bind.iter().filter(|b| !old.bind.iter().any(|o| addr(o) == addr(b))).cloned().collect()
+    } else {
+        new.bind.clone()
+    };
+    if new.port != 0
+        && !to_try.is_empty()
+        && let Err(e) = crate::server::listener::bind_all(&to_try, new.port, new.tcp_backlog)
+    {
+        crate::log::warning(&e);
+        // The first of port/bind named in the command is the one reported.
+        let first = pairs
+            .iter()
+            .filter_map(|(n, _)| directives::lookup(n))
+            .map(|(d, _)| d.name)
+            .find(|n| (*n == "port" && old.port != new.port) || (*n == "bind" && old.bind != new.bind))
+            .unwrap_or("port");
+        let why = if first == "port" {
+            "Unable to listen on this port. Check server logs."
+        } else {
+            "Failed to bind to specified addresses."
+        };
+        return Err(CmdError::err(format!("CONFIG SET failed (possibly related to argument '{first}') - {why}")));
+    }
+    crate::log::warning(
+        "CONFIG SET port/bind: the new value is recorded; the server keeps listening on its current addresses \
+         until restarted.",
+    );
+    Ok(())
+}
+
+fn resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    ctx.srv.stats.reset();
+    ctx.srv.keyspace.reset_stats();
+    ctx.out().ok();
+    Ok(())
+}
+
+fn rewrite(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let Some(path) = ctx.srv.config.config_file.clone() else {
+        return Err(CmdError::err("The server is running without a config file"));
+    };
+    match crate::config::rewrite::rewrite_file(&ctx.srv.config, std::path::Path::new(&path), false) {
+        Ok(()) => {
+            crate::log::warning("CONFIG REWRITE executed with success.");
+            ctx.out().ok();
+            Ok(())
+        }
+        Err(e) => {
+            let why = crate::config::special::strerror(&e);
+            crate::log::warning(&format!("CONFIG REWRITE failed: {why}"));
+            Err(CmdError::err(format!("Rewriting config file: {why}")))
+        }
+    }
+}
+
+fn help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    const LINES: &[&str] = &[
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    let out = ctx.out();
+    out.array(LINES.len());
+    for line in LINES {
+        out.simple(line);
+    }
+    Ok(())
+}

@@ -1,4 +1,4 @@
-//! Connection commands: PING ECHO QUIT SELECT HELLO AUTH.
+//! Connection commands: PING ECHO QUIT SELECT HELLO AUTH RESET.
 
 use bytes::Bytes;
 
@@ -6,14 +6,19 @@ use super::args::{db_index, int, is, text};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::protocol::writer::Resp;
-use crate::server::{REDIS_VERSION, SERVER_VERSION};
+use crate::server::REDIS_VERSION;
 
 const G: Group = Group::Connection;
 
 pub static COMMANDS: &[CommandSpec] =
     &[
         CommandSpec::new("ping", -1, FAST, G, ping).doc("1.0.0", "Ping the server", "O(1)", "[message]"),
-        CommandSpec::new("echo", 2, FAST, G, echo).doc("1.0.0", "Echo the given string", "O(1)", "message"),
+        CommandSpec::new("echo", 2, LOADING | STALE | FAST, G, echo).doc(
+            "1.0.0",
+            "Echo the given string",
+            "O(1)",
+            "message",
+        ),
         CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | TX_CONTROL, G, quit)
             .doc("1.0.0", "Close the connection", "O(1)", ""),
         CommandSpec::new("select", 2, LOADING | STALE | FAST, G, select).doc(
@@ -34,6 +39,8 @@ pub static COMMANDS: &[CommandSpec] =
             "O(N) where N is the number of passwords defined for the user",
             "[username] password",
         ),
+        CommandSpec::new("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY | TX_CONTROL, G, reset)
+            .doc("6.2.0", "Reset the connection", "O(1)", ""),
     ];
 
 fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
@@ -108,37 +115,30 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         version = Some(v);
         i = 2;
     }
-    let mut credentials = None;
-    let mut name = None;
+    // Options take effect in order, as in Redis: a SETNAME before a failing
+    // AUTH stays applied.
     while i < args.len() {
         let more = args.len() - i - 1;
         if is(&args[i], "auth") && more >= 2 {
-            credentials = Some((&args[i + 1], &args[i + 2]));
+            if !check_password(ctx, &args[i + 1], &args[i + 2]) {
+                return Err(CmdError::WrongPass);
+            }
+            ctx.client.authenticated = true;
+            ctx.client.user = text(&args[i + 1]);
             i += 3;
         } else if is(&args[i], "setname") && more >= 1 {
-            name = Some(&args[i + 1]);
+            set_client_name(ctx, &args[i + 1])?;
             i += 2;
         } else {
             return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", text(&args[i]))));
         }
     }
-    if let Some((user, pass)) = credentials {
-        if !check_password(ctx, user, pass) {
-            return Err(CmdError::WrongPass);
-        }
-        ctx.client.authenticated = true;
-        ctx.client.user = text(user);
-    }
     if ctx.srv.auth_required() && !ctx.client.authenticated {
         return Err(CmdError::text(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH \
+             <user> <pass> option can be used to authenticate the client and select the RESP protocol version \
+             at the same time",
         ));
-    }
-    if let Some(n) = name {
-        if !valid_client_name(n) {
-            return Err(CmdError::err("Client names cannot contain spaces, newlines or special characters."));
-        }
-        ctx.client.name = (!n.is_empty()).then(|| n.clone());
     }
     if let Some(v) = version {
         ctx.client.out.resp = if v == 3 { Resp::Three } else { Resp::Two };
@@ -161,6 +161,26 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     out.bulk(b"master");
     out.bulk(b"modules");
     out.array(0);
-    let _ = SERVER_VERSION;
+    Ok(())
+}
+
+/// Sets (or, with an empty name, clears) the client's name, with Redis's
+/// check and error (CLIENT SETNAME, HELLO SETNAME).
+pub fn set_client_name(ctx: &mut Ctx, name: &Bytes) -> CmdResult {
+    if !valid_client_name(name) {
+        return Err(CmdError::err("Client names cannot contain spaces, newlines or special characters."));
+    }
+    // Copied: a slice would pin the whole query buffer.
+    ctx.client.name = (!name.is_empty()).then(|| Bytes::copy_from_slice(name));
+    Ok(())
+}
+
+/// RESET: the connection goes back to its initial state (database 0,
+/// RESP2, no name, replies on, authenticated only without a password).
+fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let auth_required = ctx.srv.auth_required();
+    super::transactions::discard_transaction(ctx.srv, ctx.client);
+    ctx.client.reset_connection_state(auth_required);
+    ctx.out().simple("RESET");
     Ok(())
 }

@@ -124,35 +124,19 @@ pub static COMMANDS: &[CommandSpec] = &[
 // ---------------------------------------------------------------------------
 // Shared by the hash, set and sorted-set families.
 
-/// A size threshold from the config, under its name or its 6.x alias.
-/// TODO(config): read the typed config fields once the config table has
-/// them; until then directives land in `Config::other` (if at all) and the
-/// Redis default applies.
-fn config_size(ctx: &Ctx, names: &[&str], default: usize) -> usize {
-    names
-        .iter()
-        .find_map(|n| ctx.srv.config.other.get(*n))
-        .and_then(|v| crate::config::directives::memory(v).ok())
-        .and_then(|v| usize::try_from(v).ok())
-        .unwrap_or(default)
-}
-
+/// The compact-encoding thresholds from the config.
 pub(super) fn hash_limits(ctx: &Ctx) -> HashLimits {
-    HashLimits {
-        max_entries: config_size(ctx, &["hash-max-listpack-entries", "hash-max-ziplist-entries"], 512),
-        max_value: config_size(ctx, &["hash-max-listpack-value", "hash-max-ziplist-value"], 64),
-    }
+    let c = &ctx.srv.config;
+    HashLimits { max_entries: c.hash_max_listpack_entries, max_value: c.hash_max_listpack_value }
 }
 
 pub(super) fn set_limits(ctx: &Ctx) -> SetLimits {
-    SetLimits { max_intset_entries: config_size(ctx, &["set-max-intset-entries"], 512) }
+    SetLimits { max_intset_entries: ctx.srv.config.set_max_intset_entries }
 }
 
 pub(super) fn zset_limits(ctx: &Ctx) -> ZLimits {
-    ZLimits {
-        max_entries: config_size(ctx, &["zset-max-listpack-entries", "zset-max-ziplist-entries"], 128),
-        max_value: config_size(ctx, &["zset-max-listpack-value", "zset-max-ziplist-value"], 64),
-    }
+    let c = &ctx.srv.config;
+    ZLimits { max_entries: c.zset_max_listpack_entries, max_value: c.zset_max_listpack_value }
 }
 
 /// Replies with an element as a bulk string.

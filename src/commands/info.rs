@@ -1,5 +1,17 @@
-//! INFO and its sections.
+//! INFO: the text is rendered by `server::info`.
 
-use super::CommandSpec;
+use bytes::Bytes;
 
-pub static COMMANDS: &[CommandSpec] = &[];
+use super::flags::*;
+use super::{CmdResult, CommandSpec, Ctx, Group, acl};
+use crate::server::info::{Sections, render};
+
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("info", -1, LOADING | STALE, Group::Server, info)
+    .acl(acl::DANGEROUS)
+    .doc("1.0.0", "Get information and statistics about the server", "O(1)", "[section [section ...]]")];
+
+fn info(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let text = render(ctx.srv, ctx.client, Sections::from_args(&args[1..]));
+    ctx.out().verbatim("txt", text.as_bytes());
+    Ok(())
+}

@@ -538,10 +538,8 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-// TODO(eviction): read maxmemory and maxmemory-policy from typed config
-// fields once the eviction issue adds them; `config.other` holds them now.
 fn maxmemory_policy<'a>(ctx: &'a Ctx) -> &'a str {
-    ctx.srv.config.other.get("maxmemory-policy").map_or("noeviction", String::as_str)
+    ctx.srv.config.maxmemory_policy.name()
 }
 
 fn lfu_policy(ctx: &Ctx) -> bool {
@@ -551,7 +549,7 @@ fn lfu_policy(ctx: &Ctx) -> bool {
 /// Redis shares the integers 0..10000 (refcount INT_MAX) unless a maxmemory
 /// limit with an LRU or LFU policy needs per-key access data.
 fn shared_integers(ctx: &Ctx) -> bool {
-    let limited = ctx.srv.config.other.get("maxmemory").is_some_and(|m| m != "0");
+    let limited = ctx.srv.config.maxmemory != 0;
     let policy = maxmemory_policy(ctx);
     !(limited && (policy.ends_with("-lru") || policy.ends_with("-lfu")))
 }
@@ -793,13 +791,13 @@ mod tests {
         let mut client = Client::new(1, "127.0.0.1:1".into(), "127.0.0.1:2".into(), -1, true);
         run(&mut srv, &mut client, "set k 100");
         assert_eq!(run(&mut srv, &mut client, "object refcount k"), Reply::Int(i32::MAX as i64));
-        srv.config.other.insert("maxmemory-policy".into(), "allkeys-lfu".into());
+        srv.config.maxmemory_policy = crate::config::MaxmemoryPolicy::AllkeysLfu;
         assert_eq!(run(&mut srv, &mut client, "object freq k"), Reply::Int(5));
         assert_eq!(
             run(&mut srv, &mut client, "object idletime k"),
             Reply::Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into())
         );
-        srv.config.other.insert("maxmemory".into(), "100mb".into());
+        srv.config.maxmemory = 100 * 1024 * 1024;
         assert_eq!(run(&mut srv, &mut client, "object refcount k"), Reply::Int(1), "no shared integers");
         assert_eq!(run(&mut srv, &mut client, "object freq nokey"), Reply::Null);
     }

@@ -69,6 +69,26 @@ impl Ctx<'_> {
     pub fn now(&self) -> u64 {
         self.srv.now_ms
     }
+
+    /// May the running command block? Not inside EXEC or a script, where
+    /// blocking commands answer as on timeout.
+    pub fn may_block(&self) -> bool {
+        !self.client.deny_blocking
+    }
+
+    /// Blocks the client until one of `keys` (in the selected database)
+    /// holds a value of type `wants`, or `timeout` passes (`None`: forever).
+    /// The handler writes no reply; the command runs again when served.
+    pub fn block(&mut self, keys: &[Bytes], args: &[Bytes], timeout: Option<std::time::Duration>, wants: &'static str) {
+        self.client.blocked = Some(crate::server::client::BlockState {
+            db: self.client.db,
+            keys: keys.iter().map(|k| crate::types::compact::CompactBytes::new(k)).collect(),
+            cmd: usize::MAX,
+            args: args.to_vec(),
+            deadline: timeout.map(|t| std::time::Instant::now() + t),
+            wants,
+        });
+    }
 }
 
 pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> CmdResult;
@@ -315,7 +335,9 @@ impl CommandSpec {
 
     /// ACL categories: the group's, those implied by flags, and extras.
     pub fn acl_categories(&self) -> u32 {
-        let mut c = self.acl | self.group.acl();
+        // A container has no category of its own in Redis, only its flags'.
+        let group = if self.subcommands.is_empty() { self.group.acl() } else { 0 };
+        let mut c = self.acl | group;
         if self.has(flags::WRITE) {
             c |= acl::WRITE;
         }
@@ -481,7 +503,8 @@ mod tests {
             assert!(names.insert(e.fullname.clone()), "duplicate {}", e.fullname);
             assert_eq!(s.name, s.name.to_lowercase(), "{} not lowercase", e.fullname);
             assert!(s.arity != 0, "{} has arity 0", e.fullname);
-            if s.first_key > 0 || s.getkeys.is_some() {
+            // WATCH names keys without reading or writing them (as in Redis).
+            if (s.first_key > 0 || s.getkeys.is_some()) && e.fullname != "watch" {
                 assert!(
                     s.has(flags::WRITE) || s.has(flags::READONLY),
                     "{} takes keys but is neither write nor readonly",

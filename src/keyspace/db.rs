@@ -12,6 +12,7 @@
 //! passed (Redis's lazy expiry: expired when `now > expire`).
 
 use super::entry::Entry;
+use super::interest::Interest;
 use super::value::Value;
 use crate::types::compact::CompactBytes;
 use crate::types::dict::Dict;
@@ -67,11 +68,22 @@ pub struct Db {
     /// Running estimate of the TTL of keys with one, in ms (INFO keyspace).
     pub avg_ttl: u64,
     pub stats: DbStats,
+    /// Clients watching or blocked on keys of this database (stays with the
+    /// database number across SWAPDB).
+    pub interest: Interest,
 }
 
 impl Db {
     pub fn new(id: usize) -> Db {
-        Db { id, dict: Dict::new(), volatile: Vec::new(), expires: 0, avg_ttl: 0, stats: DbStats::default() }
+        Db {
+            id,
+            dict: Dict::new(),
+            volatile: Vec::new(),
+            expires: 0,
+            avg_ttl: 0,
+            stats: DbStats::default(),
+            interest: Interest::default(),
+        }
     }
 
     /// Keys in the table, including expired ones not yet reclaimed.
@@ -124,6 +136,9 @@ impl Db {
         if !live {
             return None;
         }
+        if access == Access::Write {
+            self.interest.write_lookup(key);
+        }
         let n = self.dict.find_mut(h, key)?;
         if matches!(access, Access::Read | Access::Write) {
             n.meta = (n.meta & !LRU_MASK) | lru_clock(now);
@@ -143,6 +158,7 @@ impl Db {
         let h = self.dict.hash(key);
         let lru = lru_clock(now);
         if self.check_live(h, key, now) {
+            self.interest.modified(key, true);
             let n = self.dict.find_mut(h, key).expect("live key");
             let old = n.expire;
             let new = match ttl {
@@ -174,6 +190,8 @@ impl Db {
                 self.volatile.push(h);
                 meta |= META_VOLATILE_INDEXED;
             }
+            self.interest.modified(key, true);
+            self.interest.added(key);
             self.dict.insert_new(h, Entry::new(CompactBytes::new(key), value, expire, meta))
         }
     }
@@ -188,6 +206,7 @@ impl Db {
         if node.expire != 0 {
             self.expires -= 1;
         }
+        self.interest.modified(key, false);
         Some(node)
     }
 
@@ -197,6 +216,7 @@ impl Db {
         if !self.check_live(h, key, now) {
             return false;
         }
+        self.interest.modified(key, true);
         let n = self.dict.find_mut(h, key).expect("live key");
         if n.expire == 0 {
             self.expires += 1;
@@ -221,6 +241,7 @@ impl Db {
         }
         n.expire = 0;
         self.expires -= 1;
+        self.interest.modified(key, true);
         true
     }
 
@@ -230,16 +251,56 @@ impl Db {
                 self.expires -= 1;
             }
             self.stats.expired += 1;
+            self.interest.modified(key, false);
         }
     }
 
     /// Empties the database and returns the old table, so a caller can drop
     /// it off the command thread.
     pub fn clear(&mut self) -> Dict<Entry> {
+        if self.interest.has_watchers() {
+            let dict = &self.dict;
+            self.interest.emptied(|k| dict.find(dict.hash(k), k).is_some(), |_| None);
+        }
         self.volatile = Vec::new();
         self.expires = 0;
         self.avg_ttl = 0;
         self.dict.take()
+    }
+
+    /// SWAPDB, before the swap: touch this database's watchers whose key
+    /// exists here or in `other` (which is about to replace this content).
+    pub fn touch_watchers_for_swap(&mut self, other: &Db, now: u64) {
+        if !self.interest.has_watchers() {
+            return;
+        }
+        let mine = &self.dict;
+        let theirs = &other.dict;
+        self.interest.emptied(
+            |k| mine.find(mine.hash(k), k).is_some(),
+            |k| theirs.find(theirs.hash(k), k).map(|e| (true, e.expire != 0 && now > e.expire)),
+        );
+    }
+
+    /// After SWAPDB: keys clients are blocked on that now exist become ready.
+    pub fn recheck_blocked_keys(&mut self, now: u64) {
+        for key in self.interest.blocked_keys() {
+            if self.contains(&key, now) {
+                self.interest.ready.push(key);
+            }
+        }
+    }
+
+    /// Is `key` in the table but past its TTL (Redis's `keyIsExpired`)?
+    pub fn is_logically_expired(&self, key: &[u8], now: u64) -> bool {
+        self.dict.find(self.dict.hash(key), key).is_some_and(|e| e.expire != 0 && now > e.expire)
+    }
+
+    /// The running command has ended: promote its write lookups of watched
+    /// keys to modifications if it changed the dataset.
+    #[inline]
+    pub fn end_command(&mut self, changed: bool) {
+        self.interest.end_command(changed);
     }
 
     /// Exchanges contents with another database (SWAPDB); ids stay.
@@ -397,6 +458,8 @@ impl Db {
             self.volatile.push(h);
             meta |= META_VOLATILE_INDEXED;
         }
+        self.interest.modified(&key, true);
+        self.interest.added(&key);
         self.dict.insert_new(h, Entry::new(key, value, expire, meta))
     }
 

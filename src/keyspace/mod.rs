@@ -5,6 +5,7 @@
 pub mod db;
 pub mod entry;
 pub mod expire;
+pub mod interest;
 pub mod value;
 
 pub use crate::types::compact::CompactBytes;
@@ -39,13 +40,18 @@ impl Keyspace {
     }
 
     /// SWAPDB: exchanges the contents of two databases.
-    pub fn swap(&mut self, a: usize, b: usize) {
+    pub fn swap(&mut self, a: usize, b: usize, now: u64) {
         if a == b {
             return;
         }
         let (lo, hi) = if a < b { (a, b) } else { (b, a) };
         let (left, right) = self.dbs.split_at_mut(hi);
-        left[lo].swap_contents(&mut right[0]);
+        let (x, y) = (&mut left[lo], &mut right[0]);
+        x.touch_watchers_for_swap(y, now);
+        y.touch_watchers_for_swap(x, now);
+        x.swap_contents(y);
+        x.recheck_blocked_keys(now);
+        y.recheck_blocked_keys(now);
     }
 
     /// Total keys over all databases.

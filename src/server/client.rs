@@ -1,10 +1,14 @@
 //! One connected client's state: its output buffer and protocol, selected
 //! database, name, authentication, and the flags CLIENT commands change.
 //! The connection task owns the socket; this struct is what commands see.
+//! Also renders the client's CLIENT LIST / CLIENT INFO line.
 
+use std::fmt::Write;
 use std::time::Instant;
 
 use bytes::Bytes;
+
+use crate::types::compact::CompactBytes;
 
 use crate::protocol::writer::{ReplyWriter, Resp};
 
@@ -17,6 +21,53 @@ pub enum ReplyMode {
     Skip,
     /// Set while running the command whose reply is dropped.
     SkipThis,
+}
+
+/// A transaction being queued (after MULTI).
+#[derive(Default)]
+pub struct MultiState {
+    /// Queued commands: table id and arguments.
+    pub queue: Vec<(usize, Vec<Bytes>)>,
+    /// A command was refused while queueing: EXEC answers EXECABORT.
+    pub failed: bool,
+    /// Bytes of the queued arguments (they count toward the query buffer limit).
+    pub queued_bytes: usize,
+}
+
+/// Why and how a client is blocked (BLPOP and friends).
+pub struct BlockState {
+    pub db: usize,
+    pub keys: Vec<CompactBytes>,
+    /// The command to run again when one of the keys gets a value.
+    pub cmd: usize,
+    pub args: Vec<Bytes>,
+    /// When to give up (`None`: wait forever).
+    pub deadline: Option<Instant>,
+    /// Only a key of this type (`Value::type_name`) can serve the client.
+    pub wants: &'static str,
+}
+
+/// Client classes, as CLIENT LIST TYPE and CLIENT KILL TYPE name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientType {
+    Normal,
+    Replica,
+    PubSub,
+    Master,
+}
+
+impl ClientType {
+    /// Redis's `getClientTypeByName` (case-insensitive; `slave` = `replica`).
+    pub fn from_name(name: &[u8]) -> Option<ClientType> {
+        let lower = name.to_ascii_lowercase();
+        match &lower[..] {
+            b"normal" => Some(ClientType::Normal),
+            b"slave" | b"replica" => Some(ClientType::Replica),
+            b"pubsub" => Some(ClientType::PubSub),
+            b"master" => Some(ClientType::Master),
+            _ => None,
+        }
+    }
 }
 
 pub struct Client {
@@ -33,7 +84,8 @@ pub struct Client {
     pub fd: i32,
     pub created: Instant,
     pub last_interaction: Instant,
-    /// Table id of the last command run (CLIENT LIST `cmd=`).
+    /// Table id of the command running or last run (CLIENT LIST `cmd=`);
+    /// `None` after an unknown command, as Redis's `NULL`.
     pub last_cmd: Option<usize>,
     /// Close once the pending replies are written (QUIT, protocol error).
     pub close_after_reply: bool,
@@ -42,8 +94,21 @@ pub struct Client {
     pub reply_mode: ReplyMode,
     pub no_evict: bool,
     pub no_touch: bool,
-    /// Bytes in the query buffer (CLIENT LIST `qbuf=`), updated per read.
+    /// Bytes in the query buffer when the current batch of requests was
+    /// read (CLIENT LIST `qbuf=`, as Redis's `sdslen(querybuf)` mid-batch).
     pub query_buf_len: usize,
+    /// Set between MULTI and EXEC/DISCARD.
+    pub multi: Option<MultiState>,
+    /// Keys this client WATCHes: (database, key).
+    pub watched: Vec<(usize, CompactBytes)>,
+    /// A watched key was touched: the next EXEC fails.
+    pub dirty_cas: bool,
+    /// Blocking commands must not block (inside EXEC or a script).
+    pub deny_blocking: bool,
+    /// Set while the client waits in a blocking command.
+    pub blocked: Option<BlockState>,
+    /// Free space in the query buffer at the same moment (`qbuf-free=`).
+    pub query_buf_free: usize,
 }
 
 impl Client {
@@ -70,6 +135,144 @@ impl Client {
             no_evict: false,
             no_touch: false,
             query_buf_len: 0,
+            multi: None,
+            watched: Vec::new(),
+            dirty_cas: false,
+            deny_blocking: false,
+            blocked: None,
+            query_buf_free: 0,
         }
+    }
+
+    /// The class CLIENT LIST TYPE / CLIENT KILL TYPE match against.
+    pub fn client_type(&self) -> ClientType {
+        ClientType::Normal
+    }
+
+    /// RESET: back to the state of a fresh connection (Redis's
+    /// `clearClientConnectionState`): db 0, RESP2, no name, replies on,
+    /// no-evict/no-touch off, and authenticated only if no password is needed.
+    pub fn reset_connection_state(&mut self, auth_required: bool) {
+        self.db = 0;
+        self.out.resp = Resp::Two;
+        self.name = None;
+        self.reply_mode = ReplyMode::On;
+        self.no_evict = false;
+        self.no_touch = false;
+        self.user = "default".into();
+        self.authenticated = !auth_required;
+    }
+
+    /// The `flags=` letters of CLIENT LIST (`N` when none apply).
+    fn flags(&self) -> String {
+        let mut f = String::new();
+        if self.close_after_reply {
+            f.push('c');
+        }
+        if self.close_asap {
+            f.push('A');
+        }
+        if self.no_evict {
+            f.push('e');
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
+    }
+
+    /// Appends this client's CLIENT LIST line (without the newline), with
+    /// Redis 7.0's fields in Redis's order. `cmd_name` is the full name of
+    /// the last command; `argv_mem` the size of the arguments of the command
+    /// running now (0 for a client between commands).
+    pub fn write_info_line(&self, out: &mut String, cmd_name: Option<&str>, argv_mem: usize) {
+        let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let out_cap = self.out.buf.capacity();
+        let obl = self.out.len();
+        let tot_mem = std::mem::size_of::<Client>() + self.query_buf_len + self.query_buf_free + out_cap + argv_mem;
+        let _ = write!(
+            out,
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
+             qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
+             cmd={} user={} redir=-1 resp={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.fd,
+            name,
+            self.created.elapsed().as_secs(),
+            self.last_interaction.elapsed().as_secs(),
+            self.flags(),
+            self.db,
+            self.query_buf_len,
+            self.query_buf_free,
+            argv_mem,
+            out_cap,
+            out_cap,
+            obl,
+            tot_mem,
+            cmd_name.unwrap_or("NULL"),
+            self.user,
+            self.out.resp.number(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_line_has_redis_fields_in_order() {
+        let mut c = Client::new(7, "127.0.0.1:5000".into(), "127.0.0.1:6379".into(), 9, true);
+        c.name = Some(Bytes::from_static(b"me"));
+        let mut line = String::new();
+        c.write_info_line(&mut line, Some("client|list"), 10);
+        let keys: Vec<&str> = line.split(' ').map(|kv| kv.split('=').next().unwrap()).collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "addr",
+                "laddr",
+                "fd",
+                "name",
+                "age",
+                "idle",
+                "flags",
+                "db",
+                "sub",
+                "psub",
+                "ssub",
+                "multi",
+                "qbuf",
+                "qbuf-free",
+                "argv-mem",
+                "multi-mem",
+                "rbs",
+                "rbp",
+                "obl",
+                "oll",
+                "omem",
+                "tot-mem",
+                "events",
+                "cmd",
+                "user",
+                "redir",
+                "resp"
+            ]
+        );
+        assert!(
+            line.starts_with("id=7 addr=127.0.0.1:5000 laddr=127.0.0.1:6379 fd=9 name=me age=0 idle=0 flags=N db=0")
+        );
+        assert!(line.ends_with("events=r cmd=client|list user=default redir=-1 resp=2"));
+    }
+
+    #[test]
+    fn type_names() {
+        assert_eq!(ClientType::from_name(b"SLAVE"), Some(ClientType::Replica));
+        assert_eq!(ClientType::from_name(b"replica"), Some(ClientType::Replica));
+        assert_eq!(ClientType::from_name(b"Normal"), Some(ClientType::Normal));
+        assert_eq!(ClientType::from_name(b"foo"), None);
     }
 }

@@ -60,4 +60,30 @@ impl Clients {
     pub fn iter(&self) -> impl Iterator<Item = &Rc<ClientSlot>> {
         self.map.values()
     }
+
+    /// Calls `f` on every client in id order. `me` is the caller, whose own
+    /// slot is borrowed while its command runs: it stands in for that slot.
+    pub fn for_each(&self, me: &Client, mut f: impl FnMut(&Client)) {
+        for slot in self.map.values() {
+            if slot.id == me.id {
+                f(me);
+            } else if let Ok(c) = slot.state.try_borrow() {
+                f(&c);
+            }
+        }
+    }
+
+    /// Disconnects another client at once (CLIENT KILL): it leaves the
+    /// registry now and its task closes the socket when woken, without
+    /// writing what is pending. Returns false if no such client.
+    pub fn kill(&mut self, id: u64) -> bool {
+        let Some(slot) = self.map.remove(&id) else {
+            return false;
+        };
+        if let Ok(mut c) = slot.state.try_borrow_mut() {
+            c.close_asap = true;
+        }
+        slot.wake.notify_one();
+        true
+    }
 }

@@ -1,12 +1,16 @@
 //! From a decoded request to a reply: command lookup, existence and arity
-//! checks, authentication, then the handler; errors are written and counted
-//! here, in one place. Every rule comes from the command table.
+//! checks, authentication, MULTI queueing, then the handler; errors are
+//! written and counted here, in one place. After each top-level command the
+//! keyspace's records are acted on: clients whose WATCHed keys were touched
+//! are flagged, and clients blocked on keys that got values are served.
+//! Every rule comes from the command table.
 
 use std::time::Instant;
 
 use bytes::Bytes;
 
 use super::Server;
+use super::blocking;
 use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_ms;
@@ -27,55 +31,51 @@ pub fn resolve(args: &[Bytes]) -> Result<usize, CmdError> {
     })
 }
 
-fn truncate(arg: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&arg[..arg.len().min(max)]).into_owned()
+/// An argument as Redis's `%.<max>s` prints it: at most `max` bytes, and
+/// nothing from the first NUL on.
+fn truncate(arg: &[u8], max: usize) -> Vec<u8> {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    arg[..end].to_vec()
 }
 
 fn unknown_command(args: &[Bytes]) -> CmdError {
-    let mut list = String::new();
+    let mut list = Vec::new();
     for a in &args[1..] {
         if list.len() >= 128 {
             break;
         }
         let room = 128 - list.len();
-        list.push('\'');
-        list.push_str(&truncate(a, room));
-        list.push_str("' ");
+        list.push(b'\'');
+        list.extend_from_slice(&truncate(a, room));
+        list.extend_from_slice(b"' ");
     }
     CmdError::UnknownCommand { name: truncate(&args[0], 128), args: list }
 }
 
-/// Runs one request for `client` and appends its reply to `client.out`.
+/// Runs one request for `client` (a top-level command from its connection)
+/// and appends its reply to `client.out`.
 pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     srv.now_ms = unix_ms();
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;
     }
     let reply_start = client.out.len();
-    let id = match check(srv, client, args) {
-        Ok(id) => id,
-        Err((id, e)) => {
-            if let Some(id) = id {
-                srv.stats.command(id).rejected_calls += 1;
+    match check(srv, client, args) {
+        Err((id, e)) => reject(srv, client, id, &e),
+        Ok(id) => {
+            let spec = commands::table().entries[id].spec;
+            if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
+                queue(srv, client, id, args);
+            } else {
+                call(srv, client, id, args);
+                if client.blocked.is_some() {
+                    blocking::register(srv, client);
+                }
             }
-            reply_error(srv, client, &e);
-            finish_reply(client, reply_start);
-            return;
         }
-    };
-    let spec = commands::table().entries[id].spec;
-    let started = Instant::now();
-    let result = (spec.handler)(&mut Ctx { srv, client }, args);
-    let stat = srv.stats.command(id);
-    stat.calls += 1;
-    stat.usec += started.elapsed().as_micros() as u64;
-    if let Err(e) = result {
-        srv.stats.command(id).failed_calls += 1;
-        reply_error(srv, client, &e);
     }
-    srv.stats.total_commands += 1;
-    client.last_cmd = Some(id);
     finish_reply(client, reply_start);
+    after_command(srv, client);
 }
 
 /// The checks Redis makes before running a command, in Redis's order.
@@ -89,11 +89,68 @@ fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option
     if srv.auth_required() && !client.authenticated && !spec.has(flags::NO_AUTH) {
         return Err((Some(id), CmdError::NoAuth));
     }
+    if client.multi.is_some() && spec.has(flags::NO_MULTI) {
+        return Err((Some(id), CmdError::err("Command not allowed inside a transaction")));
+    }
     Ok(id)
 }
 
+/// A command refused before running: counted, answered, and inside MULTI it
+/// dooms the transaction (EXECABORT).
+fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError) {
+    client.last_cmd = id;
+    if let Some(id) = id {
+        srv.stats.command(id).rejected_calls += 1;
+    }
+    if let Some(m) = client.multi.as_mut() {
+        m.failed = true;
+    }
+    reply_error(srv, client, e);
+}
+
+/// Inside MULTI: queue the command and answer `+QUEUED`. Like Redis, a
+/// transaction already doomed keeps answering QUEUED without storing.
+fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    let doomed = client.dirty_cas;
+    let m = client.multi.as_mut().expect("in MULTI");
+    if !m.failed && !doomed {
+        m.queued_bytes += args.iter().map(|a| a.len()).sum::<usize>();
+        m.queue.push((id, args.to_vec()));
+    }
+    let _ = srv;
+    client.out.simple("QUEUED");
+}
+
+/// Runs a resolved command's handler and keeps the books: command stats,
+/// error replies, and WATCH bookkeeping for the keys it looked up to write.
+/// EXEC and scripts use it to run their commands.
+pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    let spec = commands::table().entries[id].spec;
+    let dirty_before = srv.dirty;
+    client.last_cmd = Some(id);
+    let started = Instant::now();
+    let result = (spec.handler)(&mut Ctx { srv, client }, args);
+    let usec = started.elapsed().as_micros() as u64;
+    let stat = srv.stats.command(id);
+    stat.calls += 1;
+    stat.usec += usec;
+    srv.stats.record_latency(id, usec);
+    if let Err(e) = result {
+        srv.stats.command(id).failed_calls += 1;
+        reply_error(srv, client, &e);
+    }
+    if let Some(b) = client.blocked.as_mut().filter(|b| b.cmd == usize::MAX) {
+        b.cmd = id;
+    }
+    srv.stats.total_commands += 1;
+    let changed = srv.dirty != dirty_before;
+    for db in &mut srv.keyspace.dbs {
+        db.end_command(changed);
+    }
+}
+
 fn reply_error(srv: &mut Server, client: &mut Client, e: &CmdError) {
-    let msg = e.to_string();
+    let msg = e.wire();
     srv.stats.error(&msg);
     client.out.error(&msg);
 }
@@ -106,6 +163,30 @@ fn finish_reply(client: &mut Client, reply_start: usize) {
         ReplyMode::SkipThis => {
             client.out.buf.truncate(reply_start);
             client.reply_mode = ReplyMode::On;
+        }
+    }
+}
+
+/// After a top-level command: flag clients whose watched keys were touched,
+/// then serve clients blocked on keys that got values.
+pub fn after_command(srv: &mut Server, client: &mut Client) {
+    if !srv.keyspace.dbs.iter().any(|db| db.interest.has_events()) {
+        return;
+    }
+    flag_touched_watchers(srv, client);
+    blocking::serve_ready(srv, client);
+}
+
+/// Sets `dirty_cas` on every client whose watched key was touched.
+pub fn flag_touched_watchers(srv: &mut Server, current: &mut Client) {
+    for db in 0..srv.keyspace.dbs.len() {
+        let touched = std::mem::take(&mut srv.keyspace.dbs[db].interest.touched_clients);
+        for id in touched {
+            if id == current.id {
+                current.dirty_cas = true;
+            } else if let Some(mut other) = srv.clients.get(id).and_then(|slot| slot.state.try_borrow_mut().ok()) {
+                other.dirty_cas = true;
+            }
         }
     }
 }

@@ -6,12 +6,17 @@
 //! `Client` through `commands::Ctx`; a borrow of the state never crosses an
 //! `.await`.
 
+pub mod blocking;
 pub mod client;
 pub mod clients;
 pub mod connection;
 pub mod cron;
 pub mod dispatch;
+pub mod info;
+pub mod latency;
+pub mod lazyfree;
 pub mod listener;
+pub mod save;
 pub mod stats;
 
 use std::time::Instant;
@@ -40,11 +45,15 @@ pub struct Server {
     pub started: Instant,
     pub started_unix_ms: u64,
     pub run_id: String,
+    /// Replication id (INFO `master_replid`; DEBUG CHANGE-REPL-ID renews it).
+    pub replid: String,
     /// The TCP port actually bound (differs from config with `port 0`).
     pub tcp_port: u16,
     pub expire_cycle: ExpireCycle,
     pub active_expire_enabled: bool,
     pub rng: Rng,
+    /// Clients waiting in a blocking command (INFO `blocked_clients`).
+    pub blocked_clients: usize,
     /// Writes since the last successful save (`rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Unix seconds of the last successful save.
@@ -58,7 +67,7 @@ pub struct Server {
 impl Server {
     pub fn new(config: Config) -> Server {
         let now = unix_ms();
-        let run_id: String = (0..20).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
+        let run_id = random_hex40();
         Server {
             keyspace: Keyspace::new(config.databases),
             clients: Clients::default(),
@@ -67,11 +76,13 @@ impl Server {
             started: Instant::now(),
             started_unix_ms: now,
             run_id,
+            replid: random_hex40(),
             tcp_port: config.port,
             expire_cycle: ExpireCycle::default(),
             active_expire_enabled: true,
             rng: Rng::from_entropy(),
             dirty: 0,
+            blocked_clients: 0,
             lastsave: now / 1000,
             shutdown_requested: false,
             shutdown_notify: None,
@@ -83,6 +94,11 @@ impl Server {
     pub fn auth_required(&self) -> bool {
         !self.config.requirepass.is_empty()
     }
+}
+
+/// 40 random hex characters (run ids, replication ids).
+pub fn random_hex40() -> String {
+    (0..20).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
 
 /// Binds, starts the accept loops and the cron on a single-threaded runtime,

@@ -1,6 +1,9 @@
-//! Counters behind INFO stats, commandstats and errorstats.
+//! Counters behind INFO stats, commandstats and errorstats, and the samples
+//! behind the `instantaneous_*` rates.
 
 use std::collections::BTreeMap;
+
+use super::latency::Histogram;
 
 /// Per-command counters (INFO commandstats).
 #[derive(Debug, Default, Clone, Copy)]
@@ -11,7 +14,18 @@ pub struct CommandStat {
     pub failed_calls: u64,
 }
 
-#[derive(Debug, Default)]
+/// One sample of the running totals, taken by the cron every 100 ms.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sample {
+    pub ms: u64,
+    pub commands: u64,
+    pub net_input: u64,
+    pub net_output: u64,
+}
+
+/// Samples kept for the instantaneous rates (Redis keeps 16).
+const SAMPLES: usize = 16;
+
 pub struct Stats {
     pub total_commands: u64,
     pub total_connections: u64,
@@ -23,21 +37,50 @@ pub struct Stats {
     pub commands: Vec<CommandStat>,
     pub net_input_bytes: u64,
     pub net_output_bytes: u64,
-    /// Ring of (ms, total_commands) samples for instantaneous_ops_per_sec.
-    pub ops_samples: Vec<(u64, u64)>,
+    /// Ring of samples, oldest first.
+    pub samples: Vec<Sample>,
+    /// Highest `used_memory` seen (INFO `used_memory_peak`).
+    pub peak_memory: usize,
+    /// Per-command latency histograms (INFO latencystats), by table id.
+    pub latency: Vec<Option<Box<Histogram>>>,
+    /// `latency-tracking`: record latencies at all.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`.
+    pub latency_percentiles: Vec<f64>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            total_commands: 0,
+            total_connections: 0,
+            rejected_connections: 0,
+            total_error_replies: 0,
+            errors: BTreeMap::new(),
+            commands: Vec::new(),
+            net_input_bytes: 0,
+            net_output_bytes: 0,
+            samples: Vec::new(),
+            peak_memory: 0,
+            latency: Vec::new(),
+            latency_tracking: true,
+            latency_percentiles: vec![50.0, 99.0, 99.9],
+        }
+    }
 }
 
 impl Stats {
     /// Counts one error reply with text `msg`.
-    pub fn error(&mut self, msg: &str) {
+    pub fn error(&mut self, msg: impl AsRef<[u8]>) {
+        let msg = msg.as_ref();
         self.total_error_replies += 1;
-        let code = crate::error::CmdError::code(msg);
-        match self.errors.get_mut(code) {
+        let code = String::from_utf8_lossy(crate::error::CmdError::code(msg));
+        match self.errors.get_mut(code.as_ref()) {
             Some(n) => *n += 1,
             None => {
                 // Redis caps the number of distinct error codes it tracks.
                 if self.errors.len() < 128 {
-                    self.errors.insert(code.to_string(), 1);
+                    self.errors.insert(code.into_owned(), 1);
                 }
             }
         }
@@ -50,22 +93,105 @@ impl Stats {
         &mut self.commands[id]
     }
 
-    /// Records a sample for the ops/sec estimate (called by the cron).
+    /// Records a call of command `id` that took `usec` microseconds (as
+    /// Redis, which records its microsecond duration in nanoseconds).
+    #[inline]
+    pub fn record_latency(&mut self, id: usize, usec: u64) {
+        if !self.latency_tracking {
+            return;
+        }
+        if self.latency.len() <= id {
+            self.latency.resize_with(id + 1, || None);
+        }
+        self.latency[id].get_or_insert_with(Default::default).record(usec.saturating_mul(1000));
+    }
+
+    /// The counters of command `id`, if it ever ran.
+    pub fn command_stat(&self, id: usize) -> Option<&CommandStat> {
+        self.commands.get(id)
+    }
+
+    /// Records a sample for the instantaneous rates and the memory peak
+    /// (called by the cron every 100 ms).
     pub fn sample_ops(&mut self, now_ms: u64) {
-        self.ops_samples.push((now_ms, self.total_commands));
-        if self.ops_samples.len() > 16 {
-            self.ops_samples.remove(0);
+        if self.samples.len() == SAMPLES {
+            self.samples.remove(0);
+        }
+        self.samples.push(Sample {
+            ms: now_ms,
+            commands: self.total_commands,
+            net_input: self.net_input_bytes,
+            net_output: self.net_output_bytes,
+        });
+        self.update_peak_memory();
+    }
+
+    /// Raises the memory peak to the current use if it is higher.
+    pub fn update_peak_memory(&mut self) -> usize {
+        let used = crate::alloc::used_memory();
+        self.peak_memory = self.peak_memory.max(used);
+        used
+    }
+
+    /// Per-second rate of `field` over the sample window.
+    fn rate(&self, field: impl Fn(&Sample) -> u64) -> f64 {
+        match (self.samples.first(), self.samples.last()) {
+            (Some(a), Some(b)) if b.ms > a.ms => (field(b) - field(a)) as f64 * 1000.0 / (b.ms - a.ms) as f64,
+            _ => 0.0,
         }
     }
 
     pub fn instantaneous_ops_per_sec(&self) -> u64 {
-        match (self.ops_samples.first(), self.ops_samples.last()) {
-            (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) * 1000 / (b.0 - a.0),
-            _ => 0,
-        }
+        self.rate(|s| s.commands) as u64
     }
 
+    /// Input rate in KiB/s.
+    pub fn instantaneous_input_kbps(&self) -> f64 {
+        self.rate(|s| s.net_input) / 1024.0
+    }
+
+    /// Output rate in KiB/s.
+    pub fn instantaneous_output_kbps(&self) -> f64 {
+        self.rate(|s| s.net_output) / 1024.0
+    }
+
+    /// CONFIG RESETSTAT: zeroes every counter, per-command ones and latency
+    /// histograms included; the latency settings stay.
     pub fn reset(&mut self) {
-        *self = Stats { total_connections: 0, ..Default::default() };
+        let tracking = self.latency_tracking;
+        let percentiles = std::mem::take(&mut self.latency_percentiles);
+        *self = Stats { latency_tracking: tracking, latency_percentiles: percentiles, ..Stats::default() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_count_by_code() {
+        let mut s = Stats::default();
+        s.error("ERR syntax error");
+        s.error("ERR x");
+        s.error("WRONGTYPE Operation against a key holding the wrong kind of value");
+        assert_eq!(s.total_error_replies, 3);
+        assert_eq!(s.errors.get("ERR"), Some(&2));
+        assert_eq!(s.errors.get("WRONGTYPE"), Some(&1));
+    }
+
+    #[test]
+    fn rates_come_from_the_sample_window() {
+        let mut s = Stats::default();
+        s.sample_ops(1000);
+        s.total_commands = 500;
+        s.net_input_bytes = 2048;
+        s.sample_ops(1500);
+        assert_eq!(s.instantaneous_ops_per_sec(), 1000);
+        assert_eq!(s.instantaneous_input_kbps(), 4.0);
+        for i in 0..40 {
+            s.sample_ops(2000 + i * 100);
+        }
+        assert_eq!(s.samples.len(), SAMPLES);
+        assert_eq!(s.instantaneous_ops_per_sec(), 0);
     }
 }

@@ -5,5 +5,6 @@ pub mod glob;
 pub mod ld80;
 pub mod number;
 pub mod rng;
+pub mod sha1;
 pub mod split;
 pub mod time;

@@ -1,11 +1,19 @@
 //! Integration tests: the server binary driven over TCP. One binary, one
 //! module per command family or concern.
 
+mod clients;
 mod common;
+mod compat;
+mod config;
 mod connection;
+mod decoder_fuzz;
 mod hash;
+mod introspection;
 mod keys;
+mod protocol;
+mod server_cmds;
 mod set;
 mod smoke;
 mod strings;
+mod transactions;
 mod zset;
