@@ -237,9 +237,11 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lim = set_limits(ctx);
     let now = ctx.now();
     let db = ctx.db();
-    let is_set = |db: &mut Db, k: &[u8]| db.lookup(k, now, Access::Write).map(|e| matches!(e.value, Value::Set(_)));
-    let src_kind = is_set(db, src);
-    let dst_kind = is_set(db, dst);
+    let is_set = |e: &mut crate::keyspace::Entry| matches!(e.value, Value::Set(_));
+    let src_kind = db.lookup(src, now, Access::Write).map(is_set);
+    // The destination is only type-checked here: a write lookup would
+    // count it as modified (WATCH) even when the member is already there.
+    let dst_kind = db.lookup(dst, now, Access::Peek).map(is_set);
     let Some(src_ok) = src_kind else {
         ctx.out().int(0);
         return Ok(());
@@ -260,11 +262,15 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if s.is_empty() {
         db.remove(src, now);
     }
+    let mut added = true;
     if dst_kind.is_none() {
         db.set(dst, Value::Set(Set::new_for(m)), Ttl::Clear, now);
+        read(db, dst, now, Access::Peek)?.expect("destination created").add(m, lim);
+    } else if peek(db, dst).is_some_and(|d| d.contains(m)) {
+        added = false;
+    } else {
+        read(db, dst, now, Access::Write)?.expect("destination exists").add(m, lim);
     }
-    let d = read(db, dst, now, Access::Peek)?.expect("destination exists");
-    let added = d.add(m, lim);
     ctx.srv.dirty += 1 + added as u64;
     ctx.out().int(1);
     Ok(())

@@ -128,6 +128,25 @@ fn smove_cases() {
 }
 
 #[test]
+fn smove_touches_the_destination_only_when_it_adds() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    let mut other = s.conn();
+    c.cmd(&["SADD", "src", "a", "b"]);
+    c.cmd(&["SADD", "dst", "a"]);
+    assert_eq!(c.cmd(&["WATCH", "dst"]), ok());
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["SADD", "dst", "c"]), simple("QUEUED"));
+    assert_eq!(other.cmd(&["SMOVE", "src", "dst", "a"]), int(1));
+    assert_eq!(c.cmd(&["EXEC"]), arr(vec![int(1)]), "dst did not change: EXEC runs");
+    assert_eq!(c.cmd(&["WATCH", "dst"]), ok());
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    c.cmd(&["SADD", "dst", "d"]);
+    assert_eq!(other.cmd(&["SMOVE", "src", "dst", "b"]), int(1));
+    assert_eq!(c.cmd(&["EXEC"]), Reply::NullArray, "dst changed: EXEC aborts");
+}
+
+#[test]
 fn algebra_and_store() {
     let s = TestServer::start(&[]);
     for proto in [2u8, 3] {
