@@ -1,6 +1,7 @@
-//! The server cron (Redis's `serverCron`), `hz` times a second: active
-//! expiry, incremental rehashing and shrinking of tables, the ops/sec
-//! sample, and closing idle clients (`timeout`).
+//! The server cron (Redis's `serverCron`), `hz` times a second: a shutdown
+//! asked for by a signal, active expiry, incremental rehashing and
+//! shrinking of tables, the ops/sec sample, and closing idle clients
+//! (`timeout`; never blocked or subscribed ones).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,9 +17,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
         let mut guard = server.borrow_mut();
         let srv = &mut *guard;
-        if srv.shutdown_requested {
-            return;
-        }
+        super::shutdown::handle_signal(srv);
         let now = unix_ms();
         srv.now_ms = now;
         if srv.active_expire_enabled {
@@ -46,7 +45,9 @@ fn close_idle_clients(srv: &mut Server) {
         let Ok(mut c) = slot.state.try_borrow_mut() else {
             continue;
         };
-        if now.duration_since(c.last_interaction).as_secs() > timeout {
+        let exempt = c.blocked.is_some() || c.client_type() == super::client::ClientType::PubSub || c.close_asap;
+        if !exempt && now.duration_since(c.last_interaction).as_secs() > timeout {
+            crate::log::verbose("Closing idle client");
             c.close_asap = true;
             slot.wake.notify_one();
         }
