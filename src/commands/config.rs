@@ -114,6 +114,12 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.srv.config = old;
         return Err(e);
     }
+    if ctx.srv.config.maxclients != old.maxclients
+        && let Err(e) = raise_open_files_limit(ctx.srv)
+    {
+        ctx.srv.config = old;
+        return Err(e);
+    }
     if ctx.srv.config.requirepass != old.requirepass {
         let pass = ctx.srv.config.requirepass.clone();
         ctx.srv.acl.set_default_password(&pass);
@@ -151,6 +157,21 @@ fn check_listen(srv: &mut crate::server::Server, old: &crate::config::Config, pa
         "Failed to bind to specified addresses."
     };
     Err(CmdError::err(format!("CONFIG SET failed (possibly related to argument '{first}') - {why}")))
+}
+
+/// Redis's `updateMaxclients`: the open-files limit must allow the new
+/// `maxclients`, or the CONFIG SET fails with the number that would fit.
+fn raise_open_files_limit(srv: &mut crate::server::Server) -> CmdResult {
+    let wanted = srv.config.maxclients;
+    let adjusted = crate::server::listener::adjust_open_files_limit(&mut srv.config);
+    if adjusted.is_err() || srv.config.maxclients != wanted {
+        return Err(CmdError::err(format!(
+            "CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to \
+             handle the specified number of clients, try with {}",
+            srv.config.maxclients
+        )));
+    }
+    Ok(())
 }
 
 fn resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {

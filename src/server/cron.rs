@@ -53,3 +53,27 @@ fn close_idle_clients(srv: &mut Server) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::server::client::{BlockState, Client};
+
+    #[test]
+    fn timeout_spares_blocked_clients() {
+        let mut srv = Server::new(Config { timeout: 1, ..Config::default() });
+        let long_ago = Instant::now().checked_sub(Duration::from_secs(5)).expect("uptime");
+        let mut idle = Client::new(1, "127.0.0.1:1".into(), "127.0.0.1:2".into(), 5, true);
+        idle.last_interaction = long_ago;
+        let mut blocked = Client::new(2, "127.0.0.1:3".into(), "127.0.0.1:2".into(), 6, true);
+        blocked.last_interaction = long_ago;
+        blocked.blocked =
+            Some(BlockState { db: 0, keys: Vec::new(), cmd: 0, args: Vec::new(), deadline: None, wants: "list" });
+        let fresh = Client::new(3, "127.0.0.1:4".into(), "127.0.0.1:2".into(), 7, true);
+        let slots = [srv.clients.add(idle), srv.clients.add(blocked), srv.clients.add(fresh)];
+        close_idle_clients(&mut srv);
+        let closed: Vec<bool> = slots.iter().map(|s| s.state.borrow().close_asap).collect();
+        assert_eq!(closed, [true, false, false]);
+    }
+}

@@ -261,17 +261,20 @@ fn format_addr(a: SocketAddr) -> String {
 /// Redis's `adjustOpenFilesLimit`: raises the open-files limit to
 /// `maxclients` + 32, or lowers `maxclients` to what the limit allows and
 /// says so. Err when not even the reserved descriptors are available.
+/// Used at startup and by CONFIG SET maxclients.
 pub fn adjust_open_files_limit(config: &mut Config) -> Result<(), String> {
     let maxfiles = u64::from(config.maxclients) + RESERVED_FDS;
-    let Ok((old, _hard)) = crate::sys::nofile_limit() else {
-        let e = std::io::Error::last_os_error();
-        crate::log::warning(&format!(
-            "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients \
+    let old = match crate::sys::nofile_limit() {
+        Ok((soft, _hard)) => soft,
+        Err(e) => {
+            crate::log::warning(&format!(
+                "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients \
              configuration accordingly.",
-            crate::config::special::strerror(&e)
-        ));
-        config.maxclients = (1024 - RESERVED_FDS) as u32;
-        return Ok(());
+                crate::config::special::strerror(&e)
+            ));
+            config.maxclients = (1024 - RESERVED_FDS) as u32;
+            return Ok(());
+        }
     };
     if old >= maxfiles {
         return Ok(());
