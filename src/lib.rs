@@ -9,5 +9,6 @@ pub mod keyspace;
 pub mod log;
 pub mod protocol;
 pub mod server;
+pub mod sys;
 pub mod types;
 pub mod util;

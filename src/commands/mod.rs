@@ -9,6 +9,7 @@
 //! It may import `keyspace`, `types`, `protocol`, `util`, `config` and the
 //! server state types in `server`; never sockets or tasks.
 
+pub mod acl_cmd;
 pub mod args;
 pub mod bitmap;
 pub mod client;
@@ -412,6 +413,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     scripting::COMMANDS,
     persistence::COMMANDS,
+    acl_cmd::COMMANDS,
 ];
 
 /// The table built from `FAMILIES` once.

@@ -203,34 +203,39 @@ fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    use crate::config::shutdown::{FORCE, NOSAVE, NOW, SAVE};
+    let (mut flags, mut abort) = (0, false);
     for a in &args[1..] {
         if is(a, "nosave") {
-            nosave = true;
+            flags |= NOSAVE;
         } else if is(a, "save") {
-            save = true;
-        } else if is(a, "now") || is(a, "force") {
-            other = true;
+            flags |= SAVE;
+        } else if is(a, "now") {
+            flags |= NOW;
+        } else if is(a, "force") {
+            flags |= FORCE;
         } else if is(a, "abort") {
             abort = true;
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    if (abort && (nosave || save || other)) || (nosave && save) {
+    if (abort && flags != 0) || (flags & NOSAVE != 0 && flags & SAVE != 0) {
         return Err(CmdError::Syntax);
     }
     if abort {
-        // Shutting down is immediate: there is never one in progress.
-        return Err(CmdError::err("No shutdown in progress."));
+        if !crate::server::shutdown::abort() {
+            return Err(CmdError::err("No shutdown in progress."));
+        }
+        ctx.out().ok();
+        return Ok(());
     }
-    // SAVE / NOSAVE are parsed; saving on shutdown arrives with persistence.
-    ctx.srv.shutdown_requested = true;
-    if let Some(n) = &ctx.srv.shutdown_notify {
-        n.notify_one();
+    if flags & NOW == 0 && ctx.client.deny_blocking {
+        return Err(CmdError::err("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"));
     }
-    ctx.client.close_asap = true;
-    Ok(())
+    // Returns only when the shutdown failed (the final save, without FORCE).
+    let _ = crate::server::shutdown::shutdown(ctx.srv, flags);
+    Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."))
 }
 
 fn function_help(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

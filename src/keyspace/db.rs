@@ -332,7 +332,7 @@ impl Db {
                     doomed.push(n.key().clone());
                 } else if dict.hash(n.key()) == h {
                     live = true;
-                    ttl_sum += n.expire - now;
+                    ttl_sum = ttl_sum.saturating_add(n.expire - now);
                     ttl_samples += 1;
                 }
             });

@@ -1,5 +1,5 @@
 //! From a decoded request to a reply: command lookup, existence and arity
-//! checks, authentication, MULTI queueing, then the handler; errors are
+//! checks, authentication, ACL permissions, MULTI queueing, then the handler; errors are
 //! written and counted here, in one place. After each top-level command the
 //! keyspace's records are acted on: clients whose WATCHed keys were touched
 //! are flagged, and clients blocked on keys that got values are served.
@@ -10,6 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::Server;
+use super::acl::{Denied, LogEntry, Reason};
 use super::blocking;
 use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
@@ -79,7 +80,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
 }
 
 /// The checks Redis makes before running a command, in Redis's order.
-fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
+fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
     let id = resolve(args).map_err(|e| (None, e))?;
     let entry = &commands::table().entries[id];
     let spec = entry.spec;
@@ -92,7 +93,47 @@ fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         return Err((Some(id), CmdError::err("Command not allowed inside a transaction")));
     }
+    if let Err(denied) = srv.acl.check(&client.user, id, args) {
+        return Err((Some(id), acl_denied(srv, client, id, args, denied)));
+    }
     Ok(id)
+}
+
+/// A command the client's user may not run: logged in the ACL log, and
+/// answered with Redis's NOPERM text.
+fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], denied: Denied) -> CmdError {
+    let fullname = &commands::table().entries[id].fullname;
+    let (reason, object, err) = match denied {
+        Denied::Cmd => (
+            Reason::Command,
+            fullname.clone(),
+            CmdError::Other(format!("NOPERM this user has no permissions to run the '{fullname}' command").into()),
+        ),
+        Denied::Key(p) => (
+            Reason::Key,
+            String::from_utf8_lossy(&args[p]).into_owned(),
+            CmdError::text("NOPERM this user has no permissions to access one of the keys used as arguments"),
+        ),
+        Denied::Channel(p) => (
+            Reason::Channel,
+            String::from_utf8_lossy(&args[p]).into_owned(),
+            CmdError::text("NOPERM this user has no permissions to access one of the channels used as arguments"),
+        ),
+    };
+    let mut info = String::new();
+    client.write_info_line(&mut info, Some(fullname), args.iter().map(|a| a.len()).sum());
+    let entry = LogEntry {
+        count: 1,
+        reason,
+        context: if client.multi.is_some() { "multi" } else { "toplevel" },
+        object,
+        username: client.user.clone(),
+        ctime_ms: srv.now_ms,
+        client_info: info,
+    };
+    let max = srv.config.acllog_max_len as usize;
+    srv.acl.log_denial(entry, max);
+    err
 }
 
 /// A command refused before running: counted, answered, and inside MULTI it

@@ -190,7 +190,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "atomicvar_api:c11-builtin");
         line!(out, "gcc_version:0.0.0");
         line!(out, "process_id:{}", std::process::id());
-        line!(out, "process_supervised:no");
+        line!(out, "process_supervised:{}", super::supervise::name());
         line!(out, "run_id:{}", srv.run_id);
         line!(out, "tcp_port:{}", srv.tcp_port);
         line!(out, "server_time_usec:{}", crate::util::time::unix_us());
@@ -379,6 +379,11 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "io_threaded_writes_processed:0");
         line!(out, "reply_buffer_shrinks:0");
         line!(out, "reply_buffer_expands:0");
+        // Redis 7.2's ACL counters (7.0 has none).
+        line!(out, "acl_access_denied_auth:{}", srv.acl.denied_auth);
+        line!(out, "acl_access_denied_cmd:{}", srv.acl.denied_cmd);
+        line!(out, "acl_access_denied_key:{}", srv.acl.denied_key);
+        line!(out, "acl_access_denied_channel:{}", srv.acl.denied_channel);
     }
 
     if sections.has(Sections::REPLICATION) {

@@ -1,15 +1,18 @@
 //! Integration tests: the server binary driven over TCP. One binary, one
 //! module per command family or concern.
 
+mod acl;
 mod clients;
 mod common;
 mod compat;
 mod config;
 mod connection;
+mod daemon;
 mod decoder_fuzz;
 mod hash;
 mod introspection;
 mod keys;
+mod limits;
 mod protocol;
 mod server_cmds;
 mod set;
