@@ -1,6 +1,7 @@
 //! Integration tests: the server binary driven over TCP. One binary, one
 //! module per command family or concern.
 
+mod bitmap;
 mod clients;
 mod common;
 mod compat;
