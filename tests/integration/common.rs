@@ -529,7 +529,8 @@ impl TestRng {
 
     /// A number in `lo..=hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
+        // Wrapping: a span of 2^63 (i64::MIN / 2 ..= i64::MAX / 2) overflows i64.
+        lo.wrapping_add((self.next_u64() % (hi.wrapping_sub(lo) as u64).wrapping_add(1)) as i64)
     }
 
     /// True with probability `percent`/100.

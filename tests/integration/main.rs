@@ -2,6 +2,7 @@
 //! module per command family or concern.
 
 mod acl;
+mod bitmap;
 mod clients;
 mod common;
 mod compat;
