@@ -1,6 +1,6 @@
 //! The server cron (Redis's `serverCron`), `hz` times a second: active
 //! expiry, incremental rehashing and shrinking of tables, the ops/sec
-//! sample, and closing idle clients (`timeout`).
+//! sample, closing idle clients (`timeout`), and save points.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,6 +33,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             last_sample = now;
         }
         close_idle_clients(srv);
+        super::save::cron(srv);
     }
 }
 

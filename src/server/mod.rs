@@ -58,6 +58,8 @@ pub struct Server {
     pub dirty: u64,
     /// Unix seconds of the last successful save.
     pub lastsave: u64,
+    /// RDB persistence: BGSAVE in progress, save statistics, loading.
+    pub persist: save::Persist,
     /// Set by SHUTDOWN or a signal; the listener stops when it is.
     pub shutdown_requested: bool,
     /// Wakes the main task to shut down.
@@ -84,6 +86,7 @@ impl Server {
             dirty: 0,
             blocked_clients: 0,
             lastsave: now / 1000,
+            persist: save::Persist::default(),
             shutdown_requested: false,
             shutdown_notify: None,
             config,
@@ -122,17 +125,28 @@ async fn serve(config: Config) -> Result<(), String> {
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
     crate::log::notice("Server initialized");
-    crate::log::notice("Ready to accept connections tcp");
+    let loading = save::start_loading(&mut server.borrow_mut());
+    if loading.is_none() {
+        crate::log::notice("Ready to accept connections tcp");
+    }
     for l in listeners {
         tokio::task::spawn_local(listener::accept_loop(server.clone(), l));
     }
     tokio::task::spawn_local(cron::run(server.clone()));
+    tokio::task::spawn_local(save::run(server.clone()));
+    let loaded = async {
+        match loading {
+            Some(rx) => save::finish_loading(server.clone(), rx).await,
+            None => std::future::pending().await,
+        }
+    };
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| format!("Failed installing SIGTERM handler: {e}"))?;
     let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
         .map_err(|e| format!("Failed installing SIGINT handler: {e}"))?;
     tokio::select! {
         _ = shutdown.notified() => {}
+        failure = loaded => return Err(failure),
         _ = sigterm.recv() => crate::log::warning("Received SIGTERM scheduling shutdown..."),
         _ = sigint.recv() => crate::log::warning("Received SIGINT scheduling shutdown..."),
     }

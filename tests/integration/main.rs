@@ -6,6 +6,7 @@ mod config;
 mod connection;
 mod introspection;
 mod keys;
+mod persistence;
 mod server_cmds;
 mod smoke;
 mod strings;
