@@ -20,6 +20,9 @@
 use super::entry::Entry;
 use crate::types::dict::Dict;
 
+/// Buckets whose entries the walk loads ahead of serializing them.
+const LOOKAHEAD: usize = 32;
+
 /// Appends the serialized form of one key to `out` (`compress`: the
 /// `rdbcompression` setting at the start of the snapshot).
 pub type EncodeFn = fn(out: &mut Vec<u8>, entry: &Entry, compress: bool);
@@ -107,6 +110,7 @@ impl TableSnapshot {
     /// stopping once `out` holds `max_bytes`. Returns true when the whole
     /// table has been written.
     pub fn walk(&mut self, dict: &Dict<Entry>, mut budget: usize, max_bytes: usize) -> bool {
+        let mut touched_to = 0;
         loop {
             let (t, idx) = self.cursor;
             if t >= 2 {
@@ -123,6 +127,20 @@ impl TableSnapshot {
             if idx % 64 == 0 && self.done[t][idx / 64] == u64::MAX {
                 self.cursor.1 = idx + 64;
                 continue;
+            }
+            if idx >= touched_to {
+                // The walk is bound by memory latency (one miss per node and
+                // per heap value): load the next buckets' entries together,
+                // so their misses overlap, before serializing them.
+                touched_to = (idx + LOOKAHEAD).min(self.sizes[t]);
+                let mut acc = 0u8;
+                for i in idx..touched_to {
+                    dict.for_each_in_bucket(t, i, |e| {
+                        acc ^= e.key().first().copied().unwrap_or(0)
+                            ^ e.value.as_str().and_then(|s| s.first().copied()).unwrap_or(0);
+                    });
+                }
+                std::hint::black_box(acc);
             }
             if !self.is_done(t, idx) {
                 self.serialize_bucket(dict, t, idx);

@@ -210,14 +210,14 @@ pub fn decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
             if out.len() + n > len || back > out.len() {
                 return None;
             }
+            // An overlapping reference repeats the last `back` bytes: copy
+            // what is available, which doubles each round.
             let from = out.len() - back;
-            if back >= n {
-                out.extend_from_within(from..from + n);
-            } else {
-                for i in 0..n {
-                    let b = out[from + i];
-                    out.push(b);
-                }
+            let mut left = n;
+            while left > 0 {
+                let take = left.min(out.len() - from);
+                out.extend_from_within(from..from + take);
+                left -= take;
             }
         }
     }

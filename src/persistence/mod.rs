@@ -14,8 +14,9 @@
 //!   `values` turns `Loaded` into our `Value` and writes our collections
 //!   (the one place that knows both sides).
 //! - `load`: reads a whole file into databases; `writer`: the temp file,
-//!   checksum, fsync and rename, and the background writer thread; `dump`:
-//!   DUMP/RESTORE payloads.
+//!   checksum, fsync and rename, and the background writer thread, which
+//!   also LZF-compresses the snapshot's strings (`recompress`) so the
+//!   command thread does not; `dump`: DUMP/RESTORE payloads.
 //!
 //! May import `keyspace`, `types`, `util` and the server's version string;
 //! knows nothing of clients or sockets.
@@ -30,6 +31,7 @@ pub mod listpack;
 pub mod load;
 pub mod lzf;
 pub mod object;
+pub mod recompress;
 pub mod values;
 pub mod writer;
 pub mod ziplist;

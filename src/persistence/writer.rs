@@ -155,15 +155,11 @@ pub struct Writer {
 
 impl Writer {
     /// Starts a writer thread for `tmp`, to be renamed over `dest`.
-    /// `key_delay`: Redis's `rdb-key-save-delay`, microseconds to wait per
-    /// key written (negative: one microsecond every -N keys), for tests.
-    pub fn spawn(
-        tmp: PathBuf,
-        dest: PathBuf,
-        checksum: bool,
-        incremental_fsync: bool,
-        key_delay: i64,
-    ) -> Result<Writer, String> {
+    /// `compress`: LZF-compress the raw strings of the chunks received
+    /// (`recompress`). `key_delay`: Redis's `rdb-key-save-delay`,
+    /// microseconds to wait per key written (negative: one microsecond
+    /// every -N keys), for tests.
+    pub fn spawn(tmp: PathBuf, dest: PathBuf, opts: WriterOptions) -> Result<Writer, String> {
         let (tx, rx) = mpsc::channel::<Msg>();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let queued = Arc::new(AtomicUsize::new(0));
@@ -172,14 +168,14 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
-                let result = run(&rx, tmp, &dest, (checksum, incremental_fsync, key_delay), &q, &c);
+                let result = run(&rx, tmp, &dest, opts, &q, &c);
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("Can't save in background: {e}"))?;
         Ok(Writer { tx: Some(tx), queued, cancel, thread: Some(thread), result: Some(done_rx) })
     }
 
-    /// Bytes handed over and not yet written.
+    /// Bytes (allocated) handed over and not yet written.
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
     }
@@ -187,7 +183,7 @@ impl Writer {
     /// Hands bytes holding `keys` keys over. False if the writer has
     /// stopped (it failed).
     pub fn send(&mut self, bytes: Vec<u8>, keys: u64) -> bool {
-        let n = bytes.len();
+        let n = bytes.capacity();
         self.queued.fetch_add(n, Ordering::Relaxed);
         let ok = self.tx.as_ref().is_some_and(|tx| tx.send(Msg::Data(bytes, keys)).is_ok());
         if !ok {
@@ -240,21 +236,42 @@ pub fn key_delay(delay: i64, keys: u64) {
     }
 }
 
+/// How a background write works.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Write the CRC-64 trailer (`rdbchecksum`), else zero.
+    pub checksum: bool,
+    /// fsync every 4 MiB (`rdb-save-incremental-fsync`).
+    pub incremental_fsync: bool,
+    /// LZF-compress raw strings (`rdbcompression`).
+    pub compress: bool,
+    /// `rdb-key-save-delay`.
+    pub key_delay: i64,
+}
+
 fn run(
     rx: &mpsc::Receiver<Msg>,
     tmp: PathBuf,
     dest: &Path,
-    (checksum, incremental_fsync, delay): (bool, bool, i64),
+    opts: WriterOptions,
     queued: &AtomicUsize,
     cancel: &AtomicBool,
 ) -> Result<u64, String> {
-    let mut file = RdbFile::create(tmp, checksum, incremental_fsync)?;
+    let mut file = RdbFile::create(tmp, opts.checksum, opts.incremental_fsync)?;
+    let mut compressed = Vec::new();
     loop {
         match rx.recv() {
             Ok(Msg::Data(bytes, keys)) => {
-                let r = file.write(&bytes);
-                key_delay(delay, keys);
-                queued.fetch_sub(bytes.len(), Ordering::Relaxed);
+                let r = if opts.compress {
+                    compressed.clear();
+                    super::recompress::compress_records(&bytes, &mut compressed)
+                        .map_err(str::to_string)
+                        .and_then(|()| file.write(&compressed))
+                } else {
+                    file.write(&bytes)
+                };
+                key_delay(opts.key_delay, keys);
+                queued.fetch_sub(bytes.capacity(), Ordering::Relaxed);
                 r?;
                 if cancel.load(Ordering::Acquire) {
                     return Err("saving abandoned".into());
@@ -270,6 +287,9 @@ fn run(
 mod tests {
     use super::*;
 
+    const OPTS: WriterOptions =
+        WriterOptions { checksum: true, incremental_fsync: true, compress: false, key_delay: 0 };
+
     fn tmpdir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("rrs-writer-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
@@ -282,13 +302,13 @@ mod tests {
         let d = tmpdir("a");
         let dest = d.join("dump.rdb");
         std::fs::write(&dest, b"old").unwrap();
-        let mut w = Writer::spawn(d.join("temp.rdb"), dest.clone(), true, true, 0).unwrap();
+        let mut w = Writer::spawn(d.join("temp.rdb"), dest.clone(), OPTS).unwrap();
         assert!(w.send(b"123456789".to_vec(), 0));
         w.abort();
         assert_eq!(std::fs::read(&dest).unwrap(), b"old");
         assert!(!d.join("temp.rdb").exists());
 
-        let mut w = Writer::spawn(d.join("temp.rdb"), dest.clone(), true, true, 0).unwrap();
+        let mut w = Writer::spawn(d.join("temp.rdb"), dest.clone(), OPTS).unwrap();
         assert!(w.send(b"1234".to_vec(), 0));
         assert!(w.send(b"56789".to_vec(), 0));
         let rx = w.finish();
@@ -305,8 +325,7 @@ mod tests {
     #[test]
     fn unwritable_directory_fails_cleanly() {
         let mut w =
-            Writer::spawn("/nonexistent-dir/temp.rdb".into(), "/nonexistent-dir/dump.rdb".into(), true, false, 0)
-                .unwrap();
+            Writer::spawn("/nonexistent-dir/temp.rdb".into(), "/nonexistent-dir/dump.rdb".into(), OPTS).unwrap();
         let rx = w.outcome();
         let err = rx.blocking_recv().unwrap().unwrap_err();
         assert!(err.starts_with("Failed opening the temp RDB file temp.rdb"), "{err}");

@@ -23,18 +23,21 @@ use tokio::sync::{Notify, oneshot};
 use super::{Server, lazyfree};
 use crate::keyspace::Db;
 use crate::persistence::load::{self, LoadOptions, LoadStats};
-use crate::persistence::writer::{RdbFile, Writer};
+use crate::persistence::writer::{RdbFile, Writer, WriterOptions};
 use crate::persistence::{LoadError, encode};
 use crate::util::time::unix_ms;
 
-/// Longest walk slice on the command thread.
-const SLICE: Duration = Duration::from_micros(500);
-/// Buckets one walk step visits before the clock is read again.
-const STEP_BUCKETS: usize = 256;
-/// A chunk for the writer is sent once it holds this much.
-const CHUNK_BYTES: usize = 1 << 20;
-/// The walk pauses while the writer has this much queued.
-const MAX_QUEUED: usize = 16 << 20;
+/// Longest walk slice on the command thread while clients send commands
+/// (a client's request waits at most this long behind the walk).
+const SLICE_BUSY: Duration = Duration::from_micros(100);
+/// Longest walk slice when no command ran since the previous slice.
+const SLICE_IDLE: Duration = Duration::from_millis(2);
+/// Buckets one walk step visits before the clock is read again (about
+/// 10 µs of work).
+const STEP_BUCKETS: usize = 64;
+/// The walk pauses while the writer has more than this queued: 1/64 of the
+/// memory in use, between these bounds (the save's memory overhead).
+const MAX_QUEUED: (usize, usize) = (256 << 10, 16 << 20);
 /// Redis's CONFIG_BGSAVE_RETRY_DELAY: seconds between save-point retries
 /// after a failed BGSAVE.
 const BGSAVE_RETRY_DELAY: u64 = 5;
@@ -107,8 +110,15 @@ pub struct Bgsave {
     pub peak: usize,
     /// Keys in `chunk` bytes taken but not yet sent.
     chunk_keys: u64,
-    /// `rdb-key-save-delay` is set: walk no faster than the writer.
-    throttled: bool,
+    /// The walk pauses while the writer has more than this queued.
+    max_queued: usize,
+    /// A chunk is sent once it holds this much.
+    chunk_bytes: usize,
+    /// Time the walk took on the command thread, and its slices.
+    walk_time: Duration,
+    slices: u64,
+    /// Commands processed when the previous slice ended.
+    commands_seen: u64,
 }
 
 impl Bgsave {
@@ -227,8 +237,13 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     srv.persist.last_bgsave_try = now_secs();
     let (tmp, dest) = paths(srv);
     let key_delay = delay(srv, "rdb-key-save-delay");
-    let (checksum, fsync) = (srv.config.rdbchecksum, srv.config.rdb_save_incremental_fsync);
-    let mut writer = match Writer::spawn(tmp, dest, checksum, fsync, key_delay) {
+    let opts = WriterOptions {
+        checksum: srv.config.rdbchecksum,
+        incremental_fsync: srv.config.rdb_save_incremental_fsync,
+        compress: srv.config.rdbcompression,
+        key_delay,
+    };
+    let mut writer = match Writer::spawn(tmp, dest, opts) {
         Ok(w) => w,
         Err(e) => {
             srv.persist.last_bgsave_ok = false;
@@ -240,12 +255,19 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     let mut header = Vec::with_capacity(128);
     encode::header(&mut header, now / 1000, crate::alloc::used_memory() as u64);
     writer.send(header, 0);
-    let compress = srv.config.rdbcompression;
+    // With `rdb-key-save-delay` (tests) the walk keeps pace with the writer.
+    let (max_queued, chunk_bytes) = if key_delay != 0 {
+        (0, 4 << 10)
+    } else {
+        let max = (crate::alloc::used_memory() / 64).clamp(MAX_QUEUED.0, MAX_QUEUED.1);
+        (max, (max / 4).clamp(16 << 10, 1 << 20))
+    };
     let mut sizes = vec![None; srv.keyspace.dbs.len()];
     let mut total = 0;
     for (i, db) in srv.keyspace.dbs.iter_mut().enumerate() {
         let (n, x) = (db.len(), db.expires_count());
-        if db.snapshot_begin(encode::entry, compress, now) {
+        // Strings go raw: the writer thread compresses them.
+        if db.snapshot_begin(encode::entry, false, now) {
             sizes[i] = Some((n, x));
             total += n as u64;
         }
@@ -263,7 +285,11 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
         mem: 0,
         peak: 0,
         chunk_keys: 0,
-        throttled: key_delay != 0,
+        max_queued,
+        chunk_bytes,
+        walk_time: Duration::ZERO,
+        slices: 0,
+        commands_seen: 0,
     });
     crate::log::notice("Background saving started (fork-free snapshot)");
     srv.persist.wake.notify_one();
@@ -296,16 +322,19 @@ enum Slice {
 
 /// One slice of the walk, on the command thread.
 fn walk_slice(srv: &mut Server, id: u64) -> Slice {
-    let Server { keyspace, persist, .. } = srv;
+    let Server { keyspace, persist, stats, .. } = srv;
     let Some(b) = persist.bgsave.as_mut().filter(|b| b.id == id) else {
         return Slice::Gone;
     };
-    let (max_queued, chunk_bytes) = if b.throttled { (0, 1 << 12) } else { (MAX_QUEUED, CHUNK_BYTES) };
+    let busy = stats.total_commands != b.commands_seen;
+    b.commands_seen = stats.total_commands;
+    let slice = if busy { SLICE_BUSY } else { SLICE_IDLE };
+    let (max_queued, chunk_bytes) = (b.max_queued, b.chunk_bytes);
     if b.writer.queued() > max_queued {
         return Slice::Lagging;
     }
     let start = Instant::now();
-    let mut chunk = Vec::new();
+    let mut chunk = Vec::with_capacity(chunk_bytes.min(64 << 10));
     {
         let held = std::cell::Cell::new(0);
         let mut sink = |db: usize, bytes: &[u8], keys: u64| {
@@ -318,12 +347,14 @@ fn walk_slice(srv: &mut Server, id: u64) -> Slice {
         'walk: for db in keyspace.dbs.iter_mut() {
             while db.snapshot_active() {
                 db.snapshot_step(STEP_BUCKETS, chunk_bytes, &mut sink, &mut free_table);
-                if start.elapsed() >= SLICE || held.get() >= chunk_bytes {
+                if start.elapsed() >= slice || held.get() >= chunk_bytes {
                     break 'walk;
                 }
             }
         }
     }
+    b.walk_time += start.elapsed();
+    b.slices += 1;
     let done = keyspace.dbs.iter().all(|db| !db.snapshot_active());
     let held: usize = keyspace.dbs.iter().map(Db::snapshot_memory).sum();
     b.mem = b.writer.queued() + chunk.capacity() + held;
@@ -383,6 +414,13 @@ fn finish_bgsave(srv: &mut Server, id: u64, result: Result<u64, String>) {
     }
     srv.persist.last_bgsave_secs = b.elapsed_secs();
     srv.persist.last_cow = b.peak as u64;
+    crate::log::verbose(&format!(
+        "Background saving: {} keys, {:.1} ms of walk on the command thread in {} slices, peak extra memory {} bytes",
+        b.keys_done,
+        b.walk_time.as_secs_f64() * 1000.0,
+        b.slices,
+        b.peak
+    ));
     match result {
         Ok(_) => {
             crate::log::notice("DB saved on disk");
