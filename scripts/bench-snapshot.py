@@ -93,6 +93,9 @@ def wait_port(port, proc, timeout=120):
 
 
 EXTRA = []
+# Command prefix for the servers and redis-benchmark (--nice: shield the
+# measurement from other load on a shared machine; both servers alike).
+PREFIX = []
 
 
 def start(kind, port, d):
@@ -102,7 +105,7 @@ def start(kind, port, d):
         args = ["redis-server"] + args + ["--appendonly", "no"]
     else:
         args = [OURS] + args
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(PREFIX + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return p, wait_port(port, p), log
 
 
@@ -142,7 +145,7 @@ def rss_total(pid):
 
 def benchmark(port, keys, requests):
     out = subprocess.run(
-        ["redis-benchmark", "-p", str(port), "-t", "set", "-r", str(keys), "-n", str(requests), "-d", "100",
+        PREFIX + ["redis-benchmark", "-p", str(port), "-t", "set", "-r", str(keys), "-n", str(requests), "-d", "100",
          "-c", "50", "--csv"],
         capture_output=True, text=True, check=True).stdout
     lines = [l for l in out.splitlines() if l.startswith('"SET"')]
@@ -236,9 +239,15 @@ def main():
     ap.add_argument("--port", type=int, default=26300)
     ap.add_argument("--json")
     ap.add_argument("--only", choices=["ours", "redis"], help="measure one server")
-    ap.add_argument("--config", nargs="*", default=[], help="extra --directive value pairs for both servers")
+    ap.add_argument("--nice", type=int, help="run servers and redis-benchmark at this nice level (root: < 0)")
+    ap.add_argument("--set", action="append", default=[], metavar="DIRECTIVE=VALUE",
+                    help="extra configuration for both servers, e.g. --set rdbcompression=no")
     a = ap.parse_args()
-    EXTRA.extend(a.config)
+    if a.nice is not None:
+        PREFIX.extend(["nice", "-n", str(a.nice)])
+    for kv in a.set:
+        k, v = kv.split("=", 1)
+        EXTRA.extend(["--" + k, v])
     if not os.path.exists(OURS):
         sys.exit("build first: cargo build --release")
     if a.only:

@@ -146,6 +146,9 @@ pub enum Msg {
 /// The command thread's side of a background write.
 pub struct Writer {
     tx: Option<mpsc::Sender<Msg>>,
+    /// Written chunks coming back for reuse: no malloc/free churn between
+    /// the threads (cross-thread frees contend on the allocator's locks).
+    spare: mpsc::Receiver<Vec<u8>>,
     /// Bytes sent but not yet written.
     queued: Arc<AtomicUsize>,
     cancel: Arc<AtomicBool>,
@@ -161,6 +164,7 @@ impl Writer {
     /// every -N keys), for tests.
     pub fn spawn(tmp: PathBuf, dest: PathBuf, opts: WriterOptions) -> Result<Writer, String> {
         let (tx, rx) = mpsc::channel::<Msg>();
+        let (spare_tx, spare) = mpsc::sync_channel::<Vec<u8>>(SPARE_BUFFERS);
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let queued = Arc::new(AtomicUsize::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
@@ -168,11 +172,22 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
-                let result = run(&rx, tmp, &dest, opts, &q, &c);
+                let result = run(&rx, &spare_tx, tmp, &dest, opts, &q, &c);
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("Can't save in background: {e}"))?;
-        Ok(Writer { tx: Some(tx), queued, cancel, thread: Some(thread), result: Some(done_rx) })
+        Ok(Writer { tx: Some(tx), spare, queued, cancel, thread: Some(thread), result: Some(done_rx) })
+    }
+
+    /// An empty buffer of at least `capacity` bytes, reused if one came back.
+    pub fn buffer(&mut self, capacity: usize) -> Vec<u8> {
+        match self.spare.try_recv() {
+            Ok(mut v) => {
+                v.reserve(capacity);
+                v
+            }
+            Err(_) => Vec::with_capacity(capacity),
+        }
     }
 
     /// Bytes (allocated) handed over and not yet written.
@@ -249,8 +264,12 @@ pub struct WriterOptions {
     pub key_delay: i64,
 }
 
+/// Written buffers kept for reuse.
+const SPARE_BUFFERS: usize = 4;
+
 fn run(
     rx: &mpsc::Receiver<Msg>,
+    spare: &mpsc::SyncSender<Vec<u8>>,
     tmp: PathBuf,
     dest: &Path,
     opts: WriterOptions,
@@ -261,7 +280,7 @@ fn run(
     let mut compressed = Vec::new();
     loop {
         match rx.recv() {
-            Ok(Msg::Data(bytes, keys)) => {
+            Ok(Msg::Data(mut bytes, keys)) => {
                 let r = if opts.compress {
                     compressed.clear();
                     super::recompress::compress_records(&bytes, &mut compressed)
@@ -273,6 +292,10 @@ fn run(
                 key_delay(opts.key_delay, keys);
                 queued.fetch_sub(bytes.capacity(), Ordering::Relaxed);
                 r?;
+                bytes.clear();
+                let _ = spare.try_send(bytes);
+                // Let a runnable command thread have the core first.
+                std::thread::yield_now();
                 if cancel.load(Ordering::Acquire) {
                     return Err("saving abandoned".into());
                 }

@@ -108,7 +108,8 @@ pub struct Bgsave {
     /// Extra memory now and at most (queue, buffers, bitmaps).
     pub mem: usize,
     pub peak: usize,
-    /// Keys in `chunk` bytes taken but not yet sent.
+    /// Serialized bytes not yet sent to the writer, and the keys in them.
+    chunk: Vec<u8>,
     chunk_keys: u64,
     /// The walk pauses while the writer has more than this queued.
     max_queued: usize,
@@ -122,21 +123,32 @@ pub struct Bgsave {
 }
 
 impl Bgsave {
-    /// Adds serialized bytes of database `db` to `chunk`.
-    fn take(&mut self, chunk: &mut Vec<u8>, db: usize, bytes: &[u8], keys: u64) {
+    /// Adds serialized bytes of database `db` to the chunk.
+    fn take(&mut self, db: usize, bytes: &[u8], keys: u64) {
         self.keys_done += keys;
         self.chunk_keys += keys;
         if bytes.is_empty() {
             return;
         }
         if self.current_db != Some(db) {
-            encode::select_db(chunk, db);
+            encode::select_db(&mut self.chunk, db);
             if let Some((n, x)) = self.sizes[db].take() {
-                encode::resize_db(chunk, n, x);
+                encode::resize_db(&mut self.chunk, n, x);
             }
             self.current_db = Some(db);
         }
-        chunk.extend_from_slice(bytes);
+        self.chunk.extend_from_slice(bytes);
+    }
+
+    /// Sends the chunk to the writer. False if the writer has failed.
+    fn send_chunk(&mut self) -> bool {
+        if self.chunk.is_empty() {
+            return true;
+        }
+        let next = self.writer.buffer(self.chunk_bytes);
+        let chunk = std::mem::replace(&mut self.chunk, next);
+        let keys = std::mem::take(&mut self.chunk_keys);
+        self.writer.send(chunk, keys)
     }
 
     pub fn elapsed_secs(&self) -> i64 {
@@ -260,7 +272,7 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
         (0, 4 << 10)
     } else {
         let max = (crate::alloc::used_memory() / 64).clamp(MAX_QUEUED.0, MAX_QUEUED.1);
-        (max, (max / 4).clamp(16 << 10, 1 << 20))
+        (max, (max / 4).clamp(16 << 10, 256 << 10))
     };
     let mut sizes = vec![None; srv.keyspace.dbs.len()];
     let mut total = 0;
@@ -284,6 +296,7 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
         keys_total: total,
         mem: 0,
         peak: 0,
+        chunk: Vec::with_capacity(chunk_bytes),
         chunk_keys: 0,
         max_queued,
         chunk_bytes,
@@ -334,12 +347,11 @@ fn walk_slice(srv: &mut Server, id: u64) -> Slice {
         return Slice::Lagging;
     }
     let start = Instant::now();
-    let mut chunk = Vec::with_capacity(chunk_bytes.min(64 << 10));
     {
-        let held = std::cell::Cell::new(0);
+        let held = std::cell::Cell::new(b.chunk.len());
         let mut sink = |db: usize, bytes: &[u8], keys: u64| {
-            b.take(&mut chunk, db, bytes, keys);
-            held.set(chunk.len());
+            b.take(db, bytes, keys);
+            held.set(b.chunk.len());
         };
         for db in keyspace.dbs.iter_mut() {
             db.snapshot_drain(&mut sink);
@@ -357,21 +369,18 @@ fn walk_slice(srv: &mut Server, id: u64) -> Slice {
     b.slices += 1;
     let done = keyspace.dbs.iter().all(|db| !db.snapshot_active());
     let held: usize = keyspace.dbs.iter().map(Db::snapshot_memory).sum();
-    b.mem = b.writer.queued() + chunk.capacity() + held;
+    b.mem = b.writer.queued() + b.chunk.capacity() + held;
     b.peak = b.peak.max(b.mem);
-    let keys = std::mem::take(&mut b.chunk_keys);
-    if !chunk.is_empty() && !b.writer.send(chunk, keys) {
+    if done {
+        encode::eof(&mut b.chunk);
+    }
+    if (done || b.chunk.len() >= chunk_bytes) && !b.send_chunk() {
         for db in keyspace.dbs.iter_mut() {
             db.snapshot_abort(&mut free_table);
         }
         return Slice::Done(b.writer.outcome());
     }
     if done {
-        let mut end = Vec::with_capacity(1);
-        encode::eof(&mut end);
-        if !b.writer.send(end, 0) {
-            return Slice::Done(b.writer.outcome());
-        }
         return Slice::Done(b.writer.finish());
     }
     Slice::More
