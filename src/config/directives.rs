@@ -626,8 +626,8 @@ pub static DIRECTIVES: &[Directive] = &[
     d("repl-timeout", None, M, int(1, INT_MAX, 60, None)),
     d("repl-ping-replica-period", Some("repl-ping-slave-period"), M, int(1, INT_MAX, 10, None)),
     d("list-compress-depth", None, M, int(0, INT_MAX, 0, fnum!(list_compress_depth, u32))),
-    d("rdb-key-save-delay", None, M | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
-    d("key-load-delay", None, M | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
+    d("rdb-key-save-delay", None, M | I | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
+    d("key-load-delay", None, M | I | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
     d("active-expire-effort", None, M, int(1, 10, 1, fnum!(active_expire_effort, u32))),
     // Redis accepts any hz and caps it to 1..=500 when applying it.
     d(
