@@ -149,8 +149,10 @@ pub struct Writer {
     /// Written chunks coming back for reuse: no malloc/free churn between
     /// the threads (cross-thread frees contend on the allocator's locks).
     spare: mpsc::Receiver<Vec<u8>>,
-    /// Bytes sent but not yet written.
+    /// Bytes (allocated) sent but not yet written.
     queued: Arc<AtomicUsize>,
+    /// The command thread is serving clients: write in short bursts.
+    busy: Arc<AtomicBool>,
     cancel: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     result: Option<tokio::sync::oneshot::Receiver<Result<u64, String>>>,
@@ -168,15 +170,21 @@ impl Writer {
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let queued = Arc::new(AtomicUsize::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
-        let (q, c) = (queued.clone(), cancel.clone());
+        let busy = Arc::new(AtomicBool::new(false));
+        let (q, c, b) = (queued.clone(), cancel.clone(), busy.clone());
         let thread = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
-                let result = run(&rx, &spare_tx, tmp, &dest, opts, &q, &c);
+                let result = run(&rx, &spare_tx, tmp, &dest, opts, (&q, &c, &b));
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("Can't save in background: {e}"))?;
-        Ok(Writer { tx: Some(tx), spare, queued, cancel, thread: Some(thread), result: Some(done_rx) })
+        Ok(Writer { tx: Some(tx), spare, queued, busy, cancel, thread: Some(thread), result: Some(done_rx) })
+    }
+
+    /// Tells the writer whether the command thread is serving clients.
+    pub fn set_busy(&self, busy: bool) {
+        self.busy.store(busy, Ordering::Relaxed);
     }
 
     /// An empty buffer of at least `capacity` bytes, reused if one came back.
@@ -266,6 +274,8 @@ pub struct WriterOptions {
 
 /// Written buffers kept for reuse.
 const SPARE_BUFFERS: usize = 4;
+/// Pause after each chunk while the command thread is busy.
+const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_micros(300);
 
 fn run(
     rx: &mpsc::Receiver<Msg>,
@@ -273,8 +283,7 @@ fn run(
     tmp: PathBuf,
     dest: &Path,
     opts: WriterOptions,
-    queued: &AtomicUsize,
-    cancel: &AtomicBool,
+    (queued, cancel, busy): (&AtomicUsize, &AtomicBool, &AtomicBool),
 ) -> Result<u64, String> {
     let mut file = RdbFile::create(tmp, opts.checksum, opts.incremental_fsync)?;
     let mut compressed = Vec::new();
@@ -294,8 +303,14 @@ fn run(
                 r?;
                 bytes.clear();
                 let _ = spare.try_send(bytes);
-                // Let a runnable command thread have the core first.
-                std::thread::yield_now();
+                // Work in bursts of one chunk: while clients are being
+                // served, pause between bursts so a core is free for the
+                // command thread (and the clients) rather than shared.
+                if busy.load(Ordering::Relaxed) {
+                    std::thread::sleep(BUSY_PAUSE);
+                } else {
+                    std::thread::yield_now();
+                }
                 if cancel.load(Ordering::Acquire) {
                     return Err("saving abandoned".into());
                 }

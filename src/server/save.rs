@@ -341,6 +341,7 @@ fn walk_slice(srv: &mut Server, id: u64) -> Slice {
     };
     let busy = stats.total_commands != b.commands_seen;
     b.commands_seen = stats.total_commands;
+    b.writer.set_busy(busy);
     let slice = if busy { SLICE_BUSY } else { SLICE_IDLE };
     let (max_queued, chunk_bytes) = (b.max_queued, b.chunk_bytes);
     if b.writer.queued() > max_queued {
