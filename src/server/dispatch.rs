@@ -96,6 +96,22 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if let Err(denied) = srv.acl.check(&client.user, id, args) {
         return Err((Some(id), acl_denied(srv, client, id, args, denied)));
     }
+    // EXEC counts as write (or as not loading-safe) if a queued command is.
+    let exec_queued = |test: fn(&commands::CommandSpec) -> bool| {
+        entry.fullname == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(q, _)| test(commands::table().entries[*q].spec)))
+    };
+    if (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
+        && super::save::writes_denied(srv)
+    {
+        return Err((Some(id), CmdError::text(super::save::MISCONF)));
+    }
+    if srv.persist.loading.is_some() && (!spec.has(flags::LOADING) || exec_queued(|s| !s.has(flags::LOADING))) {
+        return Err((Some(id), CmdError::text("LOADING Redis is loading the dataset in memory")));
+    }
     Ok(id)
 }
 

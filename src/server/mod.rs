@@ -65,6 +65,8 @@ pub struct Server {
     pub acl: acl::Acl,
     /// The accept loops, and how to move them (CONFIG SET port/bind).
     pub listeners: listener::Listeners,
+    /// RDB persistence: BGSAVE in progress, save statistics, loading.
+    pub persist: save::Persist,
 }
 
 impl Server {
@@ -89,6 +91,7 @@ impl Server {
             lastsave: now / 1000,
             acl: acl::Acl::new(&config.requirepass),
             listeners: listener::Listeners::default(),
+            persist: save::Persist::default(),
             config,
         }
     }
@@ -144,13 +147,18 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
     listener::check_tcp_backlog(backlog);
     crate::log::warning("Server initialized");
+    let loading = save::start_loading(&mut server.borrow_mut());
+    listener::start(&server, bound);
+    tokio::task::spawn_local(cron::run(server.clone()));
+    tokio::task::spawn_local(save::run(server.clone()));
+    if let Some(rx) = loading {
+        save::finish_loading(server.clone(), rx).await?;
+    }
     crate::log::notice("Ready to accept connections");
     supervise::ready();
     if let Some(f) = lifecycle.on_ready {
         f(&server.borrow());
     }
-    listener::start(&server, bound);
-    tokio::task::spawn_local(cron::run(server.clone()));
     // Shutdown (SHUTDOWN, or a signal seen by the cron) ends the process.
     std::future::pending::<()>().await;
     Ok(())

@@ -14,6 +14,7 @@ mod hash;
 mod introspection;
 mod keys;
 mod limits;
+mod persistence;
 mod protocol;
 mod server_cmds;
 mod set;
