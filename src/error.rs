@@ -20,10 +20,15 @@ pub enum CmdError {
     Overflow,
     #[error("ERR wrong number of arguments for '{0}' command")]
     WrongArity(String),
-    #[error("ERR unknown command '{name}', with args beginning with: {args}")]
-    UnknownCommand { name: String, args: String },
-    #[error("ERR unknown subcommand '{sub}'. Try {container} HELP.")]
-    UnknownSubcommand { sub: String, container: String },
+    /// Raw bytes as the client sent them (see `wire`).
+    #[error(
+        "ERR unknown command '{}', with args beginning with: {}",
+        String::from_utf8_lossy(name),
+        String::from_utf8_lossy(args)
+    )]
+    UnknownCommand { name: Vec<u8>, args: Vec<u8> },
+    #[error("ERR unknown subcommand '{}'. Try {container} HELP.", String::from_utf8_lossy(sub))]
+    UnknownSubcommand { sub: Vec<u8>, container: String },
     #[error("ERR DB index is out of range")]
     DbIndexOutOfRange,
     #[error("ERR invalid expire time in '{0}' command")]
@@ -57,8 +62,29 @@ impl CmdError {
     }
 
     /// The error code: the first word of the text (`ERR`, `WRONGTYPE` …).
-    pub fn code(text: &str) -> &str {
-        text.split(' ').next().unwrap_or("ERR")
+    pub fn code(text: &[u8]) -> &[u8] {
+        text.split(|&b| b == b' ').next().unwrap_or(b"ERR")
+    }
+
+    /// The reply's exact bytes. Errors quoting client input carry the raw
+    /// bytes (Redis formats them with `%s`, not as UTF-8).
+    pub fn wire(&self) -> Vec<u8> {
+        match self {
+            CmdError::UnknownCommand { name, args } => {
+                let mut v = b"ERR unknown command '".to_vec();
+                v.extend_from_slice(name);
+                v.extend_from_slice(b"', with args beginning with: ");
+                v.extend_from_slice(args);
+                v
+            }
+            CmdError::UnknownSubcommand { sub, container } => {
+                let mut v = b"ERR unknown subcommand '".to_vec();
+                v.extend_from_slice(sub);
+                v.extend_from_slice(format!("'. Try {container} HELP.").as_bytes());
+                v
+            }
+            other => other.to_string().into_bytes(),
+        }
     }
 }
 

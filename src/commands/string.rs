@@ -522,9 +522,9 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let text = sum.format_human();
     match entry {
-        Some(e) => e.value = Value::string(text.as_bytes()),
+        Some(e) => e.value = Value::string_no_int(text.as_bytes()),
         None => {
-            db.set(&args[1], Value::string(text.as_bytes()), Ttl::Clear, now);
+            db.set(&args[1], Value::string_no_int(text.as_bytes()), Ttl::Clear, now);
         }
     }
     ctx.srv.dirty += 1;

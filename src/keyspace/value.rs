@@ -1,6 +1,7 @@
 //! What a key holds. One enum, 24 bytes, so it lives inline in the table's
-//! node; collections are boxed and their representations belong to
-//! `crate::types`. Strings up to 22 bytes are stored inline.
+//! node; lists are boxed, hashes, sets and sorted sets are 16-byte handles
+//! held inline (their small encodings are then one heap block), and their
+//! representations belong to `crate::types`. Strings up to 22 bytes are stored inline.
 
 use crate::types::compact::CompactBytes;
 use crate::types::{Hash, List, Set, ZSet};
@@ -10,13 +11,18 @@ use crate::util::number::parse_i64;
 pub enum Value {
     /// A string as SET stores it (Redis's `int`/`embstr`/`raw` by content).
     Str(CompactBytes),
+    /// A string Redis creates without trying the integer encoding
+    /// (INCRBYFLOAT's result): `embstr`/`raw` whatever its content. Boxed:
+    /// a second inline `CompactBytes` variant would make `Value` 32 bytes
+    /// (and the key node 88), and these values are rare.
+    Embstr(Box<CompactBytes>),
     /// A string edited in place by APPEND/SETRANGE/SETBIT: keeps spare
     /// capacity so repeated appends are amortized O(1) (Redis's `raw`).
     Raw(Box<Vec<u8>>),
     List(Box<List>),
-    Hash(Box<Hash>),
-    Set(Box<Set>),
-    ZSet(Box<ZSet>),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 /// Redis's largest `embstr`: longer strings report `raw`.
@@ -31,11 +37,17 @@ impl Value {
         Value::Str(CompactBytes::from_vec(v))
     }
 
+    /// A string that never reports the `int` encoding (see `Value::Embstr`).
+    pub fn string_no_int(bytes: &[u8]) -> Value {
+        Value::Embstr(Box::new(CompactBytes::new(bytes)))
+    }
+
     /// The bytes of a string value; `None` for other types.
     #[inline]
     pub fn as_str(&self) -> Option<&[u8]> {
         match self {
             Value::Str(s) => Some(s.as_bytes()),
+            Value::Embstr(s) => Some(s.as_bytes()),
             Value::Raw(v) => Some(v),
             _ => None,
         }
@@ -44,7 +56,12 @@ impl Value {
     /// A growable view of a string value for in-place edits; converts the
     /// compact form to `Raw` first. `None` for other types.
     pub fn string_mut(&mut self) -> Option<&mut Vec<u8>> {
-        if let Value::Str(s) = self {
+        let compact = match self {
+            Value::Str(s) => Some(s),
+            Value::Embstr(s) => Some(&mut **s),
+            _ => None,
+        };
+        if let Some(s) = compact {
             let bytes = std::mem::replace(s, CompactBytes::empty()).into_vec();
             *self = Value::Raw(Box::new(bytes));
         }
@@ -55,13 +72,13 @@ impl Value {
     }
 
     pub fn is_string(&self) -> bool {
-        matches!(self, Value::Str(_) | Value::Raw(_))
+        matches!(self, Value::Str(_) | Value::Embstr(_) | Value::Raw(_))
     }
 
     /// The name TYPE reports.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Str(_) | Value::Raw(_) => "string",
+            Value::Str(_) | Value::Embstr(_) | Value::Raw(_) => "string",
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
@@ -81,6 +98,13 @@ impl Value {
                     "raw"
                 }
             }
+            Value::Embstr(s) => {
+                if s.len() <= EMBSTR_MAX {
+                    "embstr"
+                } else {
+                    "raw"
+                }
+            }
             Value::Raw(_) => "raw",
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
@@ -94,6 +118,7 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Str(s) => s.heap_size(),
+            Value::Embstr(s) => s.heap_size() + std::mem::size_of::<CompactBytes>(),
             Value::Raw(v) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
             Value::List(l) => l.heap_size(),
             Value::Hash(h) => h.heap_size(),

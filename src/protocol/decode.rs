@@ -13,6 +13,7 @@ use crate::util::split::split_args;
 /// A malformed request. `Display` is the error reply's text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
+    // Note: `ExpectedDollar` holds a raw byte; use `wire()` for the exact reply.
     #[error("ERR Protocol error: invalid multibulk length")]
     InvalidMultibulkLength,
     #[error("ERR Protocol error: invalid bulk length")]
@@ -31,6 +32,24 @@ pub enum ProtocolError {
     UnauthenticatedMultibulkLength,
     #[error("ERR Protocol error: unauthenticated bulk length")]
     UnauthenticatedBulkLength,
+}
+
+impl ProtocolError {
+    /// The error reply's exact bytes. Redis prints the unexpected byte with
+    /// `%c` (raw, not UTF-8) and its formatting stops at a NUL.
+    pub fn wire(&self) -> Vec<u8> {
+        match self {
+            ProtocolError::ExpectedDollar(b) => {
+                let mut v = b"ERR Protocol error: expected '$', got '".to_vec();
+                if *b != 0 {
+                    v.push(*b);
+                    v.push(b'\'');
+                }
+                v
+            }
+            other => other.to_string().into_bytes(),
+        }
+    }
 }
 
 /// Per-call limits that depend on server config and client state.
@@ -164,8 +183,11 @@ impl Decoder {
     }
 }
 
+/// Redis finds line ends with `strchr`, which stops at a NUL byte: a NUL
+/// before the line end means "no line end yet".
 fn find(buf: &[u8], from: usize, byte: u8) -> Option<usize> {
-    buf.get(from..)?.iter().position(|&b| b == byte).map(|i| i + from)
+    let i = buf.get(from..)?.iter().position(|&b| b == byte || b == 0)? + from;
+    (buf[i] == byte).then_some(i)
 }
 
 /// An inline request: one line of space-separated words, as typed in telnet.
@@ -264,5 +286,89 @@ mod tests {
         let mut dec = Decoder::new();
         let mut buf = BytesMut::from(&b"*1\r\n$16385\r\n"[..]);
         assert_eq!(dec.decode(&mut buf, &mut args, limits), Err(ProtocolError::UnauthenticatedBulkLength));
+    }
+
+    #[test]
+    fn numbers_are_strict() {
+        for bad in
+            [&b"*+1\r\n"[..], b"*01\r\n", b"*1 \r\n", b"* 1\r\n", b"*\r\n", b"*1a\r\n", b"*99999999999999999999\r\n"]
+        {
+            assert_eq!(decode_all(bad).1, Some(ProtocolError::InvalidMultibulkLength), "{bad:?}");
+        }
+        for bad in [&b"*1\r\n$+4\r\n"[..], b"*1\r\n$04\r\n", b"*1\r\n$4 \r\n", b"*1\r\n$\r\n", b"*1\r\n$-0\r\n"] {
+            assert_eq!(decode_all(bad).1, Some(ProtocolError::InvalidBulkLength), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn largest_count_and_length_wait_for_more() {
+        let (reqs, err, rest) = decode_all(b"*2147483647\r\n$4\r\nPING\r\n");
+        assert_eq!((reqs.len(), err, rest), (0, None, 23), "kept until the request is complete");
+        let (reqs, err, _) = decode_all(b"*1\r\n$536870912\r\nabc");
+        assert_eq!((reqs.len(), err), (0, None));
+        let mut dec = Decoder::new();
+        let mut buf = BytesMut::from(&b"*1\r\n$5\r\nab"[..]);
+        let mut args = Vec::new();
+        assert_eq!(dec.decode(&mut buf, &mut args, Limits::default()), Ok(false));
+        assert!(dec.in_request());
+        buf.extend_from_slice(b"cde\r\n");
+        assert_eq!(dec.decode(&mut buf, &mut args, Limits::default()), Ok(true));
+        assert!(!dec.in_request());
+        assert_eq!(args, vec![Bytes::from_static(b"abcde")]);
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn proto_max_bulk_len_is_a_limit() {
+        let limits = Limits { max_bulk_len: 10, authenticated: true };
+        let mut dec = Decoder::new();
+        let mut args = Vec::new();
+        let mut buf = BytesMut::from(&b"*1\r\n$10\r\n0123456789\r\n*1\r\n$11\r\n"[..]);
+        assert_eq!(dec.decode(&mut buf, &mut args, limits), Ok(true));
+        assert_eq!(dec.decode(&mut buf, &mut args, limits), Err(ProtocolError::InvalidBulkLength));
+    }
+
+    #[test]
+    fn unauthenticated_boundaries_are_accepted() {
+        let limits = Limits { authenticated: false, ..Limits::default() };
+        let mut input = b"*10\r\n".to_vec();
+        for _ in 0..9 {
+            input.extend_from_slice(b"$1\r\na\r\n");
+        }
+        input.extend_from_slice(b"$16384\r\n");
+        input.extend(vec![b'b'; 16384]);
+        input.extend_from_slice(b"\r\n");
+        let mut dec = Decoder::new();
+        let mut args = Vec::new();
+        let mut buf = BytesMut::from(&input[..]);
+        assert_eq!(dec.decode(&mut buf, &mut args, limits), Ok(true));
+        assert_eq!(args.len(), 10);
+        assert_eq!(args[9].len(), 16384);
+    }
+
+    #[test]
+    fn inline_quoting() {
+        let (reqs, err, _) = decode_all(b"SET \"a b\" 'c\\'d' \"\\x41\\x4g\\n\"\nECHO \"\"\r\n");
+        assert!(err.is_none());
+        assert_eq!(reqs[0], words(&["SET", "a b", "c'd", "Ax4g\n"]));
+        assert_eq!(reqs[1], words(&["ECHO", ""]));
+        assert_eq!(decode_all(b"ECHO 'a'b\r\n").1, Some(ProtocolError::UnbalancedQuotes));
+        assert_eq!(decode_all(b"ECHO 'abc\r\n").1, Some(ProtocolError::UnbalancedQuotes));
+    }
+
+    #[test]
+    fn expected_dollar_reports_the_byte() {
+        assert_eq!(decode_all(b"*2\r\n$4\r\nECHO\r\n:1\r\n").1, Some(ProtocolError::ExpectedDollar(b':')));
+        assert_eq!(decode_all(b"*1\r\n\r\n").1, Some(ProtocolError::ExpectedDollar(b'\r')));
+    }
+
+    #[test]
+    fn a_failed_request_leaves_the_buffer() {
+        let mut dec = Decoder::new();
+        let mut args = Vec::new();
+        let mut buf = BytesMut::from(&b"*1\r\n$4\r\nPING\r\n*x\r\n"[..]);
+        assert_eq!(dec.decode(&mut buf, &mut args, Limits::default()), Ok(true));
+        assert_eq!(dec.decode(&mut buf, &mut args, Limits::default()), Err(ProtocolError::InvalidMultibulkLength));
+        assert_eq!(&buf[..], b"*x\r\n");
     }
 }

@@ -66,10 +66,11 @@ impl ReplyWriter {
 
     /// An error reply. `msg` starts with the error code (`ERR`, `WRONGTYPE` …);
     /// CR and LF inside it become spaces, as in Redis.
-    pub fn error(&mut self, msg: &str) {
+    pub fn error(&mut self, msg: impl AsRef<[u8]>) {
+        let msg = msg.as_ref();
         self.buf.reserve(msg.len() + 3);
         self.buf.put_u8(b'-');
-        for &b in msg.as_bytes() {
+        for &b in msg {
             self.buf.put_u8(if b == b'\r' || b == b'\n' { b' ' } else { b });
         }
         self.buf.put_slice(b"\r\n");

@@ -30,6 +30,8 @@ pub struct MultiState {
     pub queue: Vec<(usize, Vec<Bytes>)>,
     /// A command was refused while queueing: EXEC answers EXECABORT.
     pub failed: bool,
+    /// Bytes of the queued arguments (they count toward the query buffer limit).
+    pub queued_bytes: usize,
 }
 
 /// Why and how a client is blocked (BLPOP and friends).
@@ -107,6 +109,11 @@ pub struct Client {
     pub blocked: Option<BlockState>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
     pub query_buf_free: usize,
+    /// Output handed to the socket but not yet written (counts toward the
+    /// output buffer limits with `out`).
+    pub obuf_pending: usize,
+    /// Since when the output has been over its soft limit.
+    pub obuf_soft_since: Option<Instant>,
 }
 
 impl Client {
@@ -139,6 +146,8 @@ impl Client {
             deny_blocking: false,
             blocked: None,
             query_buf_free: 0,
+            obuf_pending: 0,
+            obuf_soft_since: None,
         }
     }
 

@@ -1,12 +1,25 @@
 //! One task per connection, looping over three steps:
 //!
-//! 1. run every complete request in the query buffer (unless the client is
+//! 1. run the complete requests in the query buffer (unless the client is
 //!    blocked), with one borrow of the server state for the whole batch;
-//! 2. write all pending replies with one write (the output buffer is swapped
-//!    out first, so other clients' commands can keep appending to it: served
+//! 2. hand the replies to the socket: when no write is in flight, the output
+//!    buffer is swapped out and written as one batch (other clients'
+//!    commands keep appending to the client's buffer meanwhile: served
 //!    blocked-client replies, pub/sub messages);
-//! 3. wait for more input, a wake-up from another client's command, or the
-//!    blocked client's timeout.
+//! 3. wait for the write to progress, more input, a wake-up from another
+//!    client's command, or a deadline (blocked client timeout, soft output
+//!    limit).
+//!
+//! Output limits (`client-output-buffer-limit`, per client class): the
+//! bytes not yet written (the batch in flight plus the buffer) are checked
+//! after every command and whenever the task wakes. Past the hard limit, or
+//! past the soft limit for longer than its seconds, the client is closed at
+//! once, as Redis does. While a write is in flight the task keeps reading
+//! and running requests, so a client that pipelines without reading grows
+//! its output until its limit cuts it off; it stops reading (and running)
+//! only at a stall point — the hard limit if there is one, else the soft
+//! limit, else 1 MiB — so memory stays bounded even with no limit set
+//! (Redis's default for normal clients), where Redis would let it grow.
 //!
 //! On disconnect the client is removed everywhere it is registered (watched
 //! keys, blocking queues) without losing anything: a blocked client that
@@ -14,15 +27,16 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::client::Client;
+use super::client::{Client, ClientType};
 use super::clients::ClientSlot;
 use super::{Server, blocking, dispatch};
+use crate::config::{Config, ObufClass};
 use crate::protocol::Decoder;
 use crate::protocol::decode::Limits;
 
@@ -30,54 +44,64 @@ use crate::protocol::decode::Limits;
 const READ_CHUNK: usize = 16 * 1024;
 /// An output buffer that grew beyond this is released after its write.
 const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
+/// Unwritten output at which a client with no output limit stops being
+/// read (and served) until its socket drains.
+const DEFAULT_STALL: usize = 1024 * 1024;
+/// Output that never counts toward the limits: Redis's per-client static
+/// reply buffer (`PROTO_REPLY_CHUNK_BYTES`), which its limits leave out.
+const STATIC_REPLY_BUF: usize = 16 * 1024;
 
 /// What the task does after running the buffered requests.
 struct Step {
-    /// Close without writing (CLIENT KILL, query buffer overflow).
+    /// Close without writing (CLIENT KILL, a limit reached).
     close_now: bool,
     /// Close once the pending replies are written (QUIT, protocol error).
     close_after_write: bool,
     /// The blocked client's deadline, if it is blocked with a timeout.
     deadline: Option<Instant>,
+    /// When the soft output limit will have been exceeded for too long.
+    soft_deadline: Option<Instant>,
+    /// Below the stall point: read more requests.
+    may_read: bool,
 }
 
 pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<ClientSlot>) {
+    let (mut rd, mut wr) = stream.split();
     let mut query = BytesMut::with_capacity(READ_CHUNK);
-    let mut pending_write = BytesMut::new();
+    let mut pending = BytesMut::new();
     let mut decoder = Decoder::new();
     let mut args: Vec<Bytes> = Vec::new();
     loop {
         let step = {
             let mut srv = server.borrow_mut();
             let mut client = slot.state.borrow_mut();
-            run_buffered(&mut srv, &mut client, &mut decoder, &mut query, &mut args);
-            std::mem::swap(&mut client.out.buf, &mut pending_write);
+            client.obuf_pending = pending.len();
+            let stall = stall_point(&srv.config, &client);
+            run_buffered(&mut srv, &mut client, &mut decoder, &mut query, &mut args, stall);
+            if pending.is_empty() && !client.out.buf.is_empty() {
+                if pending.capacity() > KEEP_OUTPUT_CAPACITY {
+                    pending = BytesMut::new();
+                }
+                std::mem::swap(&mut client.out.buf, &mut pending);
+                client.obuf_pending = pending.len();
+            }
+            close_if_over_limit(&srv.config, &mut client);
             Step {
                 close_now: client.close_asap,
                 close_after_write: client.close_after_reply,
                 deadline: client.blocked.as_ref().and_then(|b| b.deadline),
+                soft_deadline: soft_deadline(&srv.config, &client),
+                may_read: !client.close_after_reply && client.out.len() + pending.len() < stall,
             }
         };
-        if step.close_now {
+        if step.close_now || (step.close_after_write && pending.is_empty()) {
             break;
         }
-        if !pending_write.is_empty() {
-            if stream.write_all(&pending_write).await.is_err() {
-                break;
-            }
-            server.borrow_mut().stats.net_output_bytes += pending_write.len() as u64;
-            pending_write.clear();
-            if pending_write.capacity() > KEEP_OUTPUT_CAPACITY {
-                pending_write = BytesMut::new();
-            }
-        }
-        if step.close_after_write {
-            break;
-        }
-        if query.capacity() - query.len() < READ_CHUNK {
+        if step.may_read && query.capacity() - query.len() < READ_CHUNK {
             query.reserve(READ_CHUNK);
         }
         let deadline = step.deadline.map(tokio::time::Instant::from_std);
+        let soft = step.soft_deadline.map(tokio::time::Instant::from_std);
         tokio::select! {
             biased;
             _ = slot.wake.notified() => {}
@@ -86,9 +110,23 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
                 let mut client = slot.state.borrow_mut();
                 blocking::time_out(&mut srv, &mut client);
             }
-            read = stream.read_buf(&mut query) => match read {
+            // Wakes the loop to apply the soft limit.
+            _ = tokio::time::sleep_until(soft.unwrap_or_else(tokio::time::Instant::now)), if soft.is_some() => {}
+            written = wr.write(&pending), if !pending.is_empty() => match written {
                 Ok(0) | Err(_) => break,
-                Ok(n) => server.borrow_mut().stats.net_input_bytes += n as u64,
+                Ok(n) => {
+                    pending.advance(n);
+                    let mut srv = server.borrow_mut();
+                    srv.stats.net_output_bytes += n as u64;
+                    slot.state.borrow_mut().last_interaction = Instant::now();
+                }
+            },
+            read = rd.read_buf(&mut query), if step.may_read => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    server.borrow_mut().stats.net_input_bytes += n as u64;
+                    slot.state.borrow_mut().last_interaction = Instant::now();
+                }
             },
         }
     }
@@ -99,25 +137,43 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
         let mut client = slot.state.borrow_mut();
         disconnect(&mut srv, &mut client);
     }
-    let _ = stream.shutdown().await;
+    let _ = wr.shutdown().await;
 }
 
-/// Runs every complete request in `query`, stopping early if the client
-/// blocks or must close.
+/// Runs the complete requests in `query`, stopping early if the client
+/// blocks or must close, or once its unwritten output reaches `stall`.
 fn run_buffered(
     srv: &mut Server,
     client: &mut Client,
     decoder: &mut Decoder,
     query: &mut BytesMut,
     args: &mut Vec<Bytes>,
+    stall: usize,
 ) {
     client.query_buf_len = query.len();
     client.query_buf_free = query.capacity() - query.len();
+    // Checked right after reading, before running anything, as Redis does:
+    // the query buffer plus the arguments queued by MULTI.
+    let queued = client.multi.as_ref().map_or(0, |m| m.queued_bytes);
+    if (query.len() + queued) as u64 > srv.config.client_query_buffer_limit {
+        crate::log::warning(&format!(
+            "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
+            client.id,
+            client.addr,
+            query.len()
+        ));
+        client.close_asap = true;
+        return;
+    }
     let mut limits = Limits {
         max_bulk_len: srv.config.proto_max_bulk_len,
         authenticated: !srv.auth_required() || client.authenticated,
     };
-    while client.blocked.is_none() && !client.close_after_reply && !client.close_asap {
+    while client.blocked.is_none()
+        && !client.close_after_reply
+        && !client.close_asap
+        && client.out.len() + client.obuf_pending < stall
+    {
         match decoder.decode(query, args, limits) {
             Ok(true) => {
                 if args.is_empty() {
@@ -126,10 +182,11 @@ fn run_buffered(
                 client.last_interaction = Instant::now();
                 dispatch::execute(srv, client, args);
                 limits.authenticated = !srv.auth_required() || client.authenticated;
+                close_if_over_limit(&srv.config, client);
             }
             Ok(false) => break,
             Err(e) => {
-                let msg = e.to_string();
+                let msg = e.wire();
                 srv.stats.error(&msg);
                 client.out.error(&msg);
                 client.close_after_reply = true;
@@ -140,15 +197,84 @@ fn run_buffered(
     args.clear();
     client.query_buf_len = query.len();
     client.query_buf_free = query.capacity() - query.len();
-    if query.len() as u64 > srv.config.client_query_buffer_limit {
-        crate::log::warning(&format!(
-            "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
-            client.id,
-            client.addr,
-            query.len()
-        ));
-        client.close_asap = true;
+}
+
+/// The output limits of the client's class (masters count as normal).
+fn limits_of(config: &Config, client: &Client) -> crate::config::ObufLimit {
+    let class = match client.client_type() {
+        ClientType::Replica => ObufClass::Replica,
+        ClientType::PubSub => ObufClass::Pubsub,
+        ClientType::Normal | ClientType::Master => ObufClass::Normal,
+    };
+    config.obuf_limit(class)
+}
+
+/// Unwritten output at which the client stops being read.
+fn stall_point(config: &Config, client: &Client) -> usize {
+    let l = limits_of(config, client);
+    let limit = if l.hard_bytes > 0 { l.hard_bytes } else { l.soft_bytes };
+    if limit > 0 {
+        usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(STATIC_REPLY_BUF).max(DEFAULT_STALL)
+    } else {
+        DEFAULT_STALL
     }
+}
+
+/// Output counted by the limits: what is unwritten beyond the size of
+/// Redis's static reply buffer (Redis counts only its reply list).
+fn counted_output(client: &Client) -> u64 {
+    (client.out.len() + client.obuf_pending).saturating_sub(STATIC_REPLY_BUF) as u64
+}
+
+/// Redis's `checkClientOutputBufferLimits`: over the hard limit, or over the
+/// soft limit continuously for more than its seconds. Updates the soft
+/// limit clock as a side effect.
+pub fn output_limit_reached(config: &Config, client: &mut Client, now: Instant) -> bool {
+    let used = counted_output(client);
+    let l = limits_of(config, client);
+    let hard = l.hard_bytes > 0 && used >= l.hard_bytes;
+    let mut soft = l.soft_bytes > 0 && used >= l.soft_bytes;
+    if soft {
+        match client.obuf_soft_since {
+            None => {
+                client.obuf_soft_since = Some(now);
+                soft = false;
+            }
+            Some(since) => {
+                if now.duration_since(since).as_secs() <= l.soft_seconds.max(0) as u64 {
+                    soft = false;
+                }
+            }
+        }
+    } else {
+        client.obuf_soft_since = None;
+    }
+    soft || hard
+}
+
+/// Closes the client at once if it is over its output limits (Redis's
+/// `closeClientOnOutputBufferLimitReached`, asynchronous form). Other
+/// code that appends to a client's output (pub/sub) may call it too.
+pub fn close_if_over_limit(config: &Config, client: &mut Client) -> bool {
+    if client.close_asap || counted_output(client) == 0 {
+        return false;
+    }
+    if !output_limit_reached(config, client, Instant::now()) {
+        return false;
+    }
+    let mut info = String::new();
+    let cmd = client.last_cmd.map(|id| crate::commands::table().entries[id].fullname.as_str());
+    client.write_info_line(&mut info, cmd, 0);
+    crate::log::warning(&format!("Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."));
+    client.close_asap = true;
+    true
+}
+
+/// When the soft limit, reached now, will have lasted too long.
+fn soft_deadline(config: &Config, client: &Client) -> Option<Instant> {
+    let since = client.obuf_soft_since?;
+    let secs = limits_of(config, client).soft_seconds.max(0) as u64;
+    Some(since + Duration::from_secs(secs + 1))
 }
 
 /// Forgets a client everywhere it is registered.
@@ -156,4 +282,55 @@ pub fn disconnect(srv: &mut Server, client: &mut Client) {
     blocking::unregister(srv, client);
     crate::commands::transactions::unwatch_all(srv, client);
     srv.clients.remove(client.id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ObufLimit;
+
+    fn client_with_output(n: usize) -> Client {
+        let mut c = Client::new(1, "127.0.0.1:1".into(), "127.0.0.1:2".into(), 5, true);
+        c.out.buf.extend_from_slice(&vec![b'x'; n]);
+        c
+    }
+
+    #[test]
+    fn hard_limit() {
+        let mut config = Config::default();
+        config.client_output_buffer_limit[ObufClass::Normal as usize] =
+            ObufLimit { hard_bytes: 1000, soft_bytes: 0, soft_seconds: 0 };
+        let now = Instant::now();
+        let base = STATIC_REPLY_BUF;
+        assert!(!output_limit_reached(&config, &mut client_with_output(base + 999), now));
+        assert!(output_limit_reached(&config, &mut client_with_output(base + 1000), now));
+        let mut c = client_with_output(base + 600);
+        c.obuf_pending = 400;
+        assert!(output_limit_reached(&config, &mut c, now));
+    }
+
+    #[test]
+    fn soft_limit_needs_its_seconds() {
+        let mut config = Config::default();
+        config.client_output_buffer_limit[ObufClass::Normal as usize] =
+            ObufLimit { hard_bytes: 0, soft_bytes: 100, soft_seconds: 2 };
+        let t0 = Instant::now();
+        let mut c = client_with_output(STATIC_REPLY_BUF + 150);
+        assert!(!output_limit_reached(&config, &mut c, t0));
+        assert_eq!(c.obuf_soft_since, Some(t0));
+        assert!(!output_limit_reached(&config, &mut c, t0 + Duration::from_secs(2)));
+        assert!(output_limit_reached(&config, &mut c, t0 + Duration::from_secs(3)));
+        // Dropping below the soft limit resets the clock.
+        c.out.buf.truncate(10);
+        assert!(!output_limit_reached(&config, &mut c, t0 + Duration::from_secs(4)));
+        assert_eq!(c.obuf_soft_since, None);
+    }
+
+    #[test]
+    fn no_limit_by_default_for_normal_clients() {
+        let config = Config::default();
+        let mut c = client_with_output(10 << 20);
+        assert!(!output_limit_reached(&config, &mut c, Instant::now()));
+        assert_eq!(stall_point(&config, &c), DEFAULT_STALL);
+    }
 }

@@ -1,5 +1,5 @@
 //! From a decoded request to a reply: command lookup, existence and arity
-//! checks, authentication, MULTI queueing, then the handler; errors are
+//! checks, authentication, ACL permissions, MULTI queueing, then the handler; errors are
 //! written and counted here, in one place. After each top-level command the
 //! keyspace's records are acted on: clients whose WATCHed keys were touched
 //! are flagged, and clients blocked on keys that got values are served.
@@ -10,6 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::Server;
+use super::acl::{Denied, LogEntry, Reason};
 use super::blocking;
 use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
@@ -31,20 +32,23 @@ pub fn resolve(args: &[Bytes]) -> Result<usize, CmdError> {
     })
 }
 
-fn truncate(arg: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&arg[..arg.len().min(max)]).into_owned()
+/// An argument as Redis's `%.<max>s` prints it: at most `max` bytes, and
+/// nothing from the first NUL on.
+fn truncate(arg: &[u8], max: usize) -> Vec<u8> {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    arg[..end].to_vec()
 }
 
 fn unknown_command(args: &[Bytes]) -> CmdError {
-    let mut list = String::new();
+    let mut list = Vec::new();
     for a in &args[1..] {
         if list.len() >= 128 {
             break;
         }
         let room = 128 - list.len();
-        list.push('\'');
-        list.push_str(&truncate(a, room));
-        list.push_str("' ");
+        list.push(b'\'');
+        list.extend_from_slice(&truncate(a, room));
+        list.extend_from_slice(b"' ");
     }
     CmdError::UnknownCommand { name: truncate(&args[0], 128), args: list }
 }
@@ -76,7 +80,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
 }
 
 /// The checks Redis makes before running a command, in Redis's order.
-fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
+fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
     let id = resolve(args).map_err(|e| (None, e))?;
     let entry = &commands::table().entries[id];
     let spec = entry.spec;
@@ -89,7 +93,63 @@ fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         return Err((Some(id), CmdError::err("Command not allowed inside a transaction")));
     }
+    if let Err(denied) = srv.acl.check(&client.user, id, args) {
+        return Err((Some(id), acl_denied(srv, client, id, args, denied)));
+    }
+    // EXEC counts as write (or as not loading-safe) if a queued command is.
+    let exec_queued = |test: fn(&commands::CommandSpec) -> bool| {
+        entry.fullname == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(q, _)| test(commands::table().entries[*q].spec)))
+    };
+    if (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
+        && super::save::writes_denied(srv)
+    {
+        return Err((Some(id), CmdError::text(super::save::MISCONF)));
+    }
+    if srv.persist.loading.is_some() && (!spec.has(flags::LOADING) || exec_queued(|s| !s.has(flags::LOADING))) {
+        return Err((Some(id), CmdError::text("LOADING Redis is loading the dataset in memory")));
+    }
     Ok(id)
+}
+
+/// A command the client's user may not run: logged in the ACL log, and
+/// answered with Redis's NOPERM text.
+fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], denied: Denied) -> CmdError {
+    let fullname = &commands::table().entries[id].fullname;
+    let (reason, object, err) = match denied {
+        Denied::Cmd => (
+            Reason::Command,
+            fullname.clone(),
+            CmdError::Other(format!("NOPERM this user has no permissions to run the '{fullname}' command").into()),
+        ),
+        Denied::Key(p) => (
+            Reason::Key,
+            String::from_utf8_lossy(&args[p]).into_owned(),
+            CmdError::text("NOPERM this user has no permissions to access one of the keys used as arguments"),
+        ),
+        Denied::Channel(p) => (
+            Reason::Channel,
+            String::from_utf8_lossy(&args[p]).into_owned(),
+            CmdError::text("NOPERM this user has no permissions to access one of the channels used as arguments"),
+        ),
+    };
+    let mut info = String::new();
+    client.write_info_line(&mut info, Some(fullname), args.iter().map(|a| a.len()).sum());
+    let entry = LogEntry {
+        count: 1,
+        reason,
+        context: if client.multi.is_some() { "multi" } else { "toplevel" },
+        object,
+        username: client.user.clone(),
+        ctime_ms: srv.now_ms,
+        client_info: info,
+    };
+    let max = srv.config.acllog_max_len as usize;
+    srv.acl.log_denial(entry, max);
+    err
 }
 
 /// A command refused before running: counted, answered, and inside MULTI it
@@ -111,6 +171,7 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     let doomed = client.dirty_cas;
     let m = client.multi.as_mut().expect("in MULTI");
     if !m.failed && !doomed {
+        m.queued_bytes += args.iter().map(|a| a.len()).sum::<usize>();
         m.queue.push((id, args.to_vec()));
     }
     let _ = srv;
@@ -157,7 +218,7 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
 }
 
 fn reply_error(srv: &mut Server, client: &mut Client, e: &CmdError) {
-    let msg = e.to_string();
+    let msg = e.wire();
     srv.stats.error(&msg);
     client.out.error(&msg);
 }

@@ -6,6 +6,7 @@
 //! `Client` through `commands::Ctx`; a borrow of the state never crosses an
 //! `.await`.
 
+pub mod acl;
 pub mod blocking;
 pub mod client;
 pub mod clients;
@@ -17,7 +18,9 @@ pub mod latency;
 pub mod lazyfree;
 pub mod listener;
 pub mod save;
+pub mod shutdown;
 pub mod stats;
+pub mod supervise;
 
 use std::time::Instant;
 
@@ -58,10 +61,12 @@ pub struct Server {
     pub dirty: u64,
     /// Unix seconds of the last successful save.
     pub lastsave: u64,
-    /// Set by SHUTDOWN or a signal; the listener stops when it is.
-    pub shutdown_requested: bool,
-    /// Wakes the main task to shut down.
-    pub shutdown_notify: Option<std::rc::Rc<tokio::sync::Notify>>,
+    /// Users, permissions and the ACL log.
+    pub acl: acl::Acl,
+    /// The accept loops, and how to move them (CONFIG SET port/bind).
+    pub listeners: listener::Listeners,
+    /// RDB persistence: BGSAVE in progress, save statistics, loading.
+    pub persist: save::Persist,
 }
 
 impl Server {
@@ -84,15 +89,17 @@ impl Server {
             dirty: 0,
             blocked_clients: 0,
             lastsave: now / 1000,
-            shutdown_requested: false,
-            shutdown_notify: None,
+            acl: acl::Acl::new(&config.requirepass),
+            listeners: listener::Listeners::default(),
+            persist: save::Persist::default(),
             config,
         }
     }
 
-    /// Is a password required before commands run?
+    /// Must a connection authenticate before running commands? (The
+    /// default user has a password, or is disabled.)
     pub fn auth_required(&self) -> bool {
-        !self.config.requirepass.is_empty()
+        self.acl.auth_required()
     }
 }
 
@@ -101,43 +108,58 @@ pub fn random_hex40() -> String {
     (0..20).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
 
+/// What the program around the server does at two moments of the start:
+/// once the listeners are bound (write the pid file) and once the server is
+/// ready (a daemon's first process may exit).
+#[derive(Default)]
+pub struct Lifecycle {
+    pub on_listening: Option<Hook>,
+    pub on_ready: Option<Hook>,
+}
+
+/// A step of the program around the server, run once.
+pub type Hook = Box<dyn FnOnce(&Server)>;
+
 /// Binds, starts the accept loops and the cron on a single-threaded runtime,
-/// and runs until SHUTDOWN or a termination signal.
-pub fn run(config: Config) -> Result<(), String> {
+/// and serves until a shutdown ends the process (`shutdown`). Returns only
+/// on a failed start, with the reason.
+pub fn run(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("Failed creating the event loop: {e}"))?;
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, serve(config))
+    local.block_on(&runtime, serve(config, lifecycle))
 }
 
-async fn serve(config: Config) -> Result<(), String> {
-    let listeners = listener::bind_all(&config.bind, config.port, config.tcp_backlog)?;
-    let port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(config.port);
-    let shutdown = std::rc::Rc::new(tokio::sync::Notify::new());
+async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
+    let bound = listener::bind_all(&config.bind, config.port, config.tcp_backlog)?;
+    let port = bound.first().and_then(|(_, l)| l.local_addr().ok()).map(|a| a.port()).unwrap_or(config.port);
+    let backlog = config.tcp_backlog;
     let mut state = Server::new(config);
     state.tcp_port = port;
-    state.shutdown_notify = Some(shutdown.clone());
+    let users = state.config.users.clone();
+    state.acl.load_config_users(&users, acl::pubsub_default_all(&state.config))?;
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));
+    if let Some(f) = lifecycle.on_listening {
+        f(&server.borrow());
+    }
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
-    crate::log::notice("Server initialized");
-    crate::log::notice("Ready to accept connections tcp");
-    for l in listeners {
-        tokio::task::spawn_local(listener::accept_loop(server.clone(), l));
-    }
+    listener::check_tcp_backlog(backlog);
+    crate::log::warning("Server initialized");
+    let loading = save::start_loading(&mut server.borrow_mut());
+    listener::start(&server, bound);
     tokio::task::spawn_local(cron::run(server.clone()));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("Failed installing SIGTERM handler: {e}"))?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| format!("Failed installing SIGINT handler: {e}"))?;
-    tokio::select! {
-        _ = shutdown.notified() => {}
-        _ = sigterm.recv() => crate::log::warning("Received SIGTERM scheduling shutdown..."),
-        _ = sigint.recv() => crate::log::warning("Received SIGINT scheduling shutdown..."),
+    tokio::task::spawn_local(save::run(server.clone()));
+    if let Some(rx) = loading {
+        save::finish_loading(server.clone(), rx).await?;
     }
-    crate::log::warning("User requested shutdown...");
-    server.borrow_mut().shutdown_requested = true;
-    crate::log::warning("Redis is now ready to exit, bye bye...");
+    crate::log::notice("Ready to accept connections");
+    supervise::ready();
+    if let Some(f) = lifecycle.on_ready {
+        f(&server.borrow());
+    }
+    // Shutdown (SHUTDOWN, or a signal seen by the cron) ends the process.
+    std::future::pending::<()>().await;
     Ok(())
 }

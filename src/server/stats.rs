@@ -71,15 +71,16 @@ impl Default for Stats {
 
 impl Stats {
     /// Counts one error reply with text `msg`.
-    pub fn error(&mut self, msg: &str) {
+    pub fn error(&mut self, msg: impl AsRef<[u8]>) {
+        let msg = msg.as_ref();
         self.total_error_replies += 1;
-        let code = crate::error::CmdError::code(msg);
-        match self.errors.get_mut(code) {
+        let code = String::from_utf8_lossy(crate::error::CmdError::code(msg));
+        match self.errors.get_mut(code.as_ref()) {
             Some(n) => *n += 1,
             None => {
                 // Redis caps the number of distinct error codes it tracks.
                 if self.errors.len() < 128 {
-                    self.errors.insert(code.to_string(), 1);
+                    self.errors.insert(code.into_owned(), 1);
                 }
             }
         }

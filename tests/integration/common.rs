@@ -96,10 +96,22 @@ pub struct RealRedis {
 }
 
 impl RealRedis {
+    /// Starts `redis-server` on a free port. The port is picked before the
+    /// server binds it, so another process may take it first: the server's
+    /// `INFO` must then show our child's pid, else it starts again elsewhere.
     pub fn start(extra: &[&str]) -> RealRedis {
+        for _ in 0..5 {
+            if let Some(redis) = Self::try_start(extra) {
+                return redis;
+            }
+        }
+        panic!("redis-server did not start (see its command line in RealRedis::start)")
+    }
+
+    fn try_start(extra: &[&str]) -> Option<RealRedis> {
         let dir = tempdir::TempDir::new("redis");
         let port = free_port();
-        let mut cmd = Command::new("redis-server");
+        let mut cmd = Command::new(require_tool("redis-server"));
         cmd.args([
             "--port",
             &port.to_string(),
@@ -117,12 +129,33 @@ impl RealRedis {
         cmd.args(extra);
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
         let child = cmd.spawn().expect("redis-server must be installed (apt-get install redis-server)");
+        let mut redis = RealRedis { port, child, _dir: dir };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
+            if Instant::now() > deadline || redis.child.try_wait().ok().flatten().is_some() {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
-        RealRedis { port, child, _dir: dir }
+        // With requirepass, INFO needs AUTH first.
+        let pass = extra.windows(2).find(|w| w[0] == "--requirepass").map(|w| w[1]);
+        // With `maxclients 1` the probe above may still hold the only slot
+        // for a moment: retry while the server refuses us.
+        let mut info = None;
+        for _ in 0..100 {
+            let mut c = Conn::connect(port);
+            if let Some(pass) = pass {
+                c.cmd(&["AUTH", pass]);
+            }
+            if let Some(Reply::Bulk(b)) = c.try_read_reply_after(&["INFO", "server"]) {
+                info = Some(String::from_utf8_lossy(&b).into_owned());
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let info = info?;
+        let ours = format!("process_id:{}\r\n", redis.child.id());
+        info.contains(&ours).then_some(redis)
     }
 
     pub fn conn(&self) -> Conn {
@@ -188,6 +221,16 @@ impl Conn {
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Sends a command and reads its reply; `None` if the server closed the
+    /// connection first.
+    pub fn try_read_reply_after(&mut self, args: &[&str]) -> Option<Reply> {
+        let raw: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        if self.stream.write_all(&encode(&raw)).is_err() {
+            return None;
+        }
+        self.try_read_reply()
     }
 
     /// Reads one reply; panics on timeout or close.
@@ -266,4 +309,258 @@ pub fn bulks(items: &[&str]) -> Reply {
 }
 pub fn nil() -> Reply {
     Reply::Null
+}
+
+// ---------------------------------------------------------------------------
+// Extensions for protocol, compatibility and client tests.
+// ---------------------------------------------------------------------------
+
+/// Anything tests can open connections to: our server or a real redis-server.
+pub trait Endpoint {
+    fn port(&self) -> u16;
+    /// "ours" or "redis", for messages.
+    fn label(&self) -> &'static str;
+    fn connect(&self) -> Conn {
+        Conn::connect(self.port())
+    }
+}
+
+impl Endpoint for TestServer {
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn label(&self) -> &'static str {
+        "ours"
+    }
+}
+
+impl Endpoint for RealRedis {
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn label(&self) -> &'static str {
+        "redis"
+    }
+}
+
+/// Finds an external program on `PATH` (redis-cli, python3 …); panics with
+/// an install hint when it is missing, so ignored tests fail loudly rather
+/// than pass vacuously.
+pub fn require_tool(name: &str) -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path).chain(["/usr/bin".into(), "/usr/local/bin".into()]) {
+        let candidate = dir.join(name);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!("{name} not found on PATH: run .ci/run (installs redis-server, redis-tools and redis-py 8)")
+}
+
+/// Path of a helper script under `tests/python/`.
+pub fn python_script(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(name)
+}
+
+/// Runs `python3 tests/python/<script> args…`; returns stdout, panicking with
+/// stderr if the script fails.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(require_tool("python3"))
+        .arg(python_script(script))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "python3 {script} {args:?} failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Escapes bytes for messages: printable ASCII as is, the rest as `\xHH`.
+pub fn escape(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\\' => s.push_str("\\\\"),
+            b'"' => s.push_str("\\\""),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s
+}
+
+/// The request a test appends after its input to learn, without waiting on a
+/// timer, whether the server is still reading: `HELLO 999999999`, allowed
+/// before authentication, changes nothing and answers [`SENTINEL_REPLY`].
+pub const SENTINEL: &[u8] = b"*2\r\n$5\r\nHELLO\r\n$9\r\n999999999\r\n";
+pub const SENTINEL_REPLY: &str = "NOPROTO unsupported protocol version";
+
+/// What a server did with some raw input: the bytes it answered and whether
+/// it closed the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub replies: Vec<u8>,
+    pub closed: bool,
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\"{}", escape(&self.replies), if self.closed { " then closed" } else { " (still open)" })
+    }
+}
+
+impl Outcome {
+    /// The replies parsed, for assertions.
+    pub fn parsed(&self) -> Vec<Reply> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while let Ok(Some((r, used))) = Reply::parse(&self.replies[pos..]) {
+            out.push(r);
+            pos += used;
+        }
+        assert_eq!(pos, self.replies.len(), "trailing bytes in {self}");
+        out
+    }
+}
+
+/// Sends `input` followed by [`SENTINEL`] on a fresh connection and reads
+/// until the sentinel's reply (`closed: false`, the sentinel's reply not
+/// included) or until the server closes (`closed: true`). Panics if neither
+/// happens within the connection's read timeout.
+pub fn exchange(port: u16, input: &[u8]) -> Outcome {
+    let mut c = Conn::connect(port);
+    let mut data = input.to_vec();
+    data.extend_from_slice(SENTINEL);
+    // The server may close before reading everything: a failed write is fine.
+    let _ = c.stream.write_all(&data);
+    let mut replies = Vec::new();
+    loop {
+        match c.try_read_reply_raw() {
+            None => return Outcome { replies, closed: true },
+            Some((Reply::Error(e), _)) if e == SENTINEL_REPLY => return Outcome { replies, closed: false },
+            Some((_, raw)) => replies.extend_from_slice(&raw),
+        }
+    }
+}
+
+/// Sends `input`, half-closes the socket and reads everything until the
+/// server closes. Needs no timer: both Redis and we close on EOF. Replies
+/// that are not well-formed RESP are returned as they are.
+pub fn exchange_half_close(port: u16, input: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // Written from another thread so that big inputs cannot deadlock
+    // against replies nobody reads yet.
+    let mut writer = stream.try_clone().expect("clone stream");
+    let input_owned = input.to_vec();
+    std::thread::spawn(move || {
+        let _ = writer.write_all(&input_owned);
+        let _ = writer.shutdown(std::net::Shutdown::Write);
+    });
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 65536];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return out,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return out,
+            Err(e) => panic!("server neither answered nor closed after {} bytes of input: {e}", input.len()),
+        }
+    }
+}
+
+/// Writes `input` from a second thread while reading `n` replies, so that
+/// neither side blocks on a full socket buffer however big the pipeline.
+pub fn pipeline(c: &mut Conn, input: Vec<u8>, n: usize) -> Vec<Reply> {
+    let mut writer = c.stream.try_clone().expect("clone stream");
+    let handle = std::thread::spawn(move || writer.write_all(&input).expect("write pipeline"));
+    let replies = (0..n).map(|_| c.read_reply()).collect();
+    handle.join().expect("writer thread");
+    replies
+}
+
+impl Conn {
+    /// Reads one reply and the exact bytes it was sent as; `None` if the
+    /// server closed the connection first.
+    pub fn try_read_reply_raw(&mut self) -> Option<(Reply, Vec<u8>)> {
+        loop {
+            match Reply::parse(&self.buf) {
+                Ok(Some((reply, used))) => {
+                    let raw = self.buf.drain(..used).collect();
+                    return Some((reply, raw));
+                }
+                Ok(None) => {}
+                Err(()) => panic!("malformed reply: \"{}\"", escape(&self.buf)),
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    /// Sends a command and returns its reply with the reply's exact bytes.
+    pub fn cmd_raw(&mut self, args: &[&[u8]]) -> (Reply, Vec<u8>) {
+        self.send_bytes(args);
+        self.try_read_reply_raw().expect("reply before the connection closed")
+    }
+
+    /// Writes raw bytes; false if the server has closed the connection.
+    pub fn try_send_raw(&mut self, bytes: &[u8]) -> bool {
+        self.stream.write_all(bytes).is_ok()
+    }
+}
+
+/// A small deterministic PRNG (SplitMix64) for generated tests: the same
+/// seed gives the same stream on every platform and crate version.
+#[derive(Debug, Clone)]
+pub struct TestRng(u64);
+
+impl TestRng {
+    pub fn new(seed: u64) -> TestRng {
+        TestRng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        // Wrapping: a span of 2^63 (i64::MIN / 2 ..= i64::MAX / 2) overflows i64.
+        lo.wrapping_add((self.next_u64() % (hi.wrapping_sub(lo) as u64).wrapping_add(1)) as i64)
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u32) -> bool {
+        self.below(100) < percent as usize
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// A seed from the environment variable `name` (decimal), else `default`.
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
 }

@@ -27,7 +27,7 @@ fn mix(digest: &mut Digest, data: &[u8]) {
 /// Redis's object type numbers (`OBJ_STRING` …).
 fn type_number(v: &Value) -> u32 {
     match v {
-        Value::Str(_) | Value::Raw(_) => 0,
+        Value::Str(_) | Value::Embstr(_) | Value::Raw(_) => 0,
         Value::List(_) => 1,
         Value::Set(_) => 2,
         Value::ZSet(_) => 3,
@@ -40,7 +40,7 @@ fn type_number(v: &Value) -> u32 {
 pub fn mix_entry(digest: &mut Digest, e: &Entry) {
     mix(digest, &type_number(&e.value).to_be_bytes());
     match &e.value {
-        Value::Str(_) | Value::Raw(_) => mix(digest, e.value.as_str().expect("a string")),
+        Value::Str(_) | Value::Embstr(_) | Value::Raw(_) => mix(digest, e.value.as_str().expect("a string")),
         // The collection types do not expose their elements yet: until they
         // do, a collection contributes its length, which keeps the digest
         // stable but does not tell apart collections of equal length.
