@@ -216,7 +216,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "maxclients:{}", srv.config.maxclients);
         line!(out, "client_recent_max_input_buffer:{max_in}");
         line!(out, "client_recent_max_output_buffer:{max_out}");
-        line!(out, "blocked_clients:0");
+        line!(out, "blocked_clients:{}", srv.blocked_clients);
         line!(out, "tracking_clients:0");
         line!(out, "clients_in_timeout_table:0");
     }
