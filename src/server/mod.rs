@@ -17,6 +17,8 @@ pub mod info;
 pub mod latency;
 pub mod lazyfree;
 pub mod listener;
+pub mod notify;
+pub mod pubsub;
 pub mod save;
 pub mod shutdown;
 pub mod stats;
@@ -67,6 +69,10 @@ pub struct Server {
     pub listeners: listener::Listeners,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
     pub persist: save::Persist,
+    /// Pub/Sub channels and patterns with their subscribers.
+    pub pubsub: pubsub::PubSub,
+    /// The key tables record keyspace events for `notify` (see there).
+    pub notify_recording: bool,
 }
 
 impl Server {
@@ -92,6 +98,8 @@ impl Server {
             acl: acl::Acl::new(&config.requirepass),
             listeners: listener::Listeners::default(),
             persist: save::Persist::default(),
+            pubsub: pubsub::PubSub::default(),
+            notify_recording: false,
             config,
         }
     }
