@@ -1,6 +1,7 @@
 //! SAVE BGSAVE LASTSAVE DUMP RESTORE. The work is in `server::save` (the
 //! snapshot) and `persistence::dump` (the payload format).
 
+use crate::config::notify as N;
 use bytes::Bytes;
 
 use super::args::is;
@@ -164,6 +165,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Already expired: only the deletion of the old value remains.
         if deleted {
             ctx.srv.dirty += 1;
+            ctx.notify(N::GENERIC, "del", key);
         }
         ctx.out().ok();
         return Ok(());
@@ -177,6 +179,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // FREQ needs an LFU counter, which keys do not keep yet.
     let _ = freq;
     ctx.srv.dirty += 1;
+    ctx.notify(N::GENERIC, "restore", key);
     ctx.out().ok();
     Ok(())
 }
