@@ -423,12 +423,10 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         return Ok(());
     }
     for kv in args[1..].chunks(2) {
-        db.set(&kv[0], Value::string(&kv[1]), Ttl::Clear, now);
-    }
-    ctx.srv.dirty += (args.len() as u64 - 1) / 2;
-    for kv in args[1..].chunks(2) {
+        ctx.db().set(&kv[0], Value::string(&kv[1]), Ttl::Clear, now);
         ctx.notify(N::STRING, "set", &kv[0]);
     }
+    ctx.srv.dirty += (args.len() as u64 - 1) / 2;
     if nx {
         ctx.out().int(1);
     } else {

@@ -16,6 +16,7 @@ mod introspection;
 mod keys;
 mod limits;
 mod list;
+mod notify;
 mod persistence;
 mod protocol;
 mod server_cmds;
