@@ -19,6 +19,7 @@ mod list;
 mod notify;
 mod persistence;
 mod protocol;
+mod pubsub;
 mod server_cmds;
 mod set;
 mod smoke;
