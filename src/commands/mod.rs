@@ -421,7 +421,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
 /// The table built from `FAMILIES` once.
 pub struct Table {
     pub entries: Vec<Entry>,
-    top: HashMap<&'static str, usize>,
+    top: foldhash::HashMap<&'static str, usize>,
     /// For each container entry: (subcommand name, entry index).
     subs: HashMap<usize, Vec<(&'static str, usize)>>,
 }
@@ -433,7 +433,7 @@ pub fn table() -> &'static Table {
 
 impl Table {
     fn build() -> Table {
-        let mut t = Table { entries: Vec::new(), top: HashMap::new(), subs: HashMap::new() };
+        let mut t = Table { entries: Vec::new(), top: Default::default(), subs: HashMap::new() };
         for family in FAMILIES {
             for spec in family.iter() {
                 let id = t.entries.len();
