@@ -26,6 +26,7 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod string;
 pub mod transactions;
 pub mod zset;
@@ -168,6 +169,9 @@ pub mod acl {
     pub const CONNECTION: u32 = 1 << 18;
     pub const TRANSACTION: u32 = 1 << 19;
     pub const SCRIPTING: u32 = 1 << 20;
+    /// Not a category: in `CommandSpec::acl`, says the group's category
+    /// does not apply (SORT is in the generic group but not in @keyspace).
+    pub const NOT_GROUP: u32 = 1 << 31;
 
     pub const NAMES: &[(u32, &str)] = &[
         (KEYSPACE, "keyspace"),
@@ -339,8 +343,8 @@ impl CommandSpec {
     /// ACL categories: the group's, those implied by flags, and extras.
     pub fn acl_categories(&self) -> u32 {
         // A container has no category of its own in Redis, only its flags'.
-        let group = if self.subcommands.is_empty() { self.group.acl() } else { 0 };
-        let mut c = self.acl | group;
+        let group = if self.subcommands.is_empty() && self.acl & acl::NOT_GROUP == 0 { self.group.acl() } else { 0 };
+        let mut c = (self.acl & !acl::NOT_GROUP) | group;
         if self.has(flags::WRITE) {
             c |= acl::WRITE;
         }
@@ -411,6 +415,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     zset::COMMANDS,
     bitmap::COMMANDS,
     list::COMMANDS,
+    sort::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,

@@ -18,7 +18,7 @@ use crate::protocol::ReplyWriter;
 use crate::types::listpack::Elem;
 use crate::types::set::Set;
 use crate::types::zset::{AddFlags, AddResult, LexBound, LexRange, ScoreRange, ZSet};
-use crate::util::number::{format_g17, parse_f64};
+use crate::util::number::{format_g17, parse_f64, strtod_all};
 
 const G: Group = Group::SortedSet;
 
@@ -244,22 +244,6 @@ fn store_keys(args: &[Bytes]) -> Vec<usize> {
 
 // ---------------------------------------------------------------------------
 // Parsing.
-
-/// `strtod` over the whole argument, as `zslParseRange` reads scores:
-/// leading spaces and `inf` allowed, an empty string is 0, NaN refused.
-fn strtod_all(arg: &[u8]) -> Option<f64> {
-    let arg = match arg.iter().position(|&c| c == 0) {
-        Some(nul) => &arg[..nul],
-        None => arg,
-    };
-    if arg.is_empty() {
-        return Some(0.0);
-    }
-    let start = arg.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))?;
-    let text = std::str::from_utf8(&arg[start..]).ok()?;
-    let v = text.parse::<f64>().ok().or_else(|| parse_f64(text.as_bytes()))?;
-    (!v.is_nan()).then_some(v)
-}
 
 fn score_bound(arg: &[u8]) -> Option<(f64, bool)> {
     match arg.first() {

@@ -23,6 +23,7 @@ mod pubsub;
 mod server_cmds;
 mod set;
 mod smoke;
+mod sort;
 mod strings;
 mod transactions;
 mod zset;
