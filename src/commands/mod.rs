@@ -243,7 +243,8 @@ impl Group {
             Group::SortedSet => acl::SORTEDSET,
             Group::Hash => acl::HASH,
             Group::Bitmap => acl::BITMAP,
-            Group::PubSub => acl::PUBSUB,
+            // Redis derives @pubsub from the PUBSUB flag (PUBSUB HELP has none).
+            Group::PubSub => 0,
             Group::Transactions => acl::TRANSACTION,
             Group::Connection => acl::CONNECTION,
             Group::Server => 0,
