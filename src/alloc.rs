@@ -73,6 +73,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// What an allocation of `size` bytes adds to `used_memory` (0 for none):
+/// MEMORY USAGE counts values with it.
+#[inline]
+pub const fn usable_size(size: usize) -> usize {
+    if size == 0 { 0 } else { usable(size) }
+}
+
 /// Bytes currently allocated by the process (Redis's `zmalloc_used_memory`).
 pub fn used_memory() -> usize {
     USED.load(Ordering::Relaxed)

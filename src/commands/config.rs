@@ -124,6 +124,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let pass = ctx.srv.config.requirepass.clone();
         ctx.srv.acl.set_default_password(&pass);
     }
+    crate::server::memory::config_changed(ctx.srv, &old);
     let config = &ctx.srv.config;
     if config.loglevel != old.loglevel {
         crate::log::set_level(config.loglevel);

@@ -10,7 +10,7 @@ use super::args::{is, text};
 use super::command::{reply_help, subcommand_syntax_error};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
-use crate::keyspace::db::{LRU_MASK, lru_clock};
+use crate::keyspace::db::LRU_MASK;
 use crate::keyspace::{Entry, Ttl, Value};
 use crate::util::number::parse_i64;
 use crate::util::sha1::hex;
@@ -305,8 +305,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     let shared = encoding == "int" && e.value.as_str().and_then(parse_i64).is_some_and(|n| (0..10000).contains(&n));
     let refcount = if shared { i32::MAX as i64 } else { 1 };
     let lru = e.meta & LRU_MASK;
-    let clock = lru_clock(now);
-    let idle = if clock >= lru { clock - lru } else { clock + (LRU_MASK - lru) };
+    let idle = crate::keyspace::evict::lru_idle_ms(lru, now) / 1000;
     let line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         &e.value,

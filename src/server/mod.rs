@@ -17,6 +17,7 @@ pub mod info;
 pub mod latency;
 pub mod lazyfree;
 pub mod listener;
+pub mod memory;
 pub mod save;
 pub mod shutdown;
 pub mod stats;
@@ -65,13 +66,15 @@ pub struct Server {
     pub acl: acl::Acl,
     /// The accept loops, and how to move them (CONFIG SET port/bind).
     pub listeners: listener::Listeners,
+    /// `maxmemory` eviction: the pool, the background task's state.
+    pub evict: memory::EvictState,
 }
 
 impl Server {
     pub fn new(config: Config) -> Server {
         let now = unix_ms();
         let run_id = random_hex40();
-        Server {
+        let mut srv = Server {
             keyspace: Keyspace::new(config.databases),
             clients: Clients::default(),
             stats: Stats::default(),
@@ -89,8 +92,11 @@ impl Server {
             lastsave: now / 1000,
             acl: acl::Acl::new(&config.requirepass),
             listeners: listener::Listeners::default(),
+            evict: memory::EvictState::default(),
             config,
-        }
+        };
+        memory::apply_config(&mut srv);
+        srv
     }
 
     /// Must a connection authenticate before running commands? (The
@@ -151,6 +157,7 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     }
     listener::start(&server, bound);
     tokio::task::spawn_local(cron::run(server.clone()));
+    tokio::task::spawn_local(memory::eviction_task(server.clone()));
     // Shutdown (SHUTDOWN, or a signal seen by the cron) ends the process.
     std::future::pending::<()>().await;
     Ok(())

@@ -1,0 +1,434 @@
+//! `maxmemory` and eviction: the cache workload under each policy the
+//! issue names (hot keys survive, no write fails, RSS stays near the
+//! limit), `noeviction`'s OOM error with reads still served, Redis's OOM
+//! rules inside MULTI (compared with redis-server), background eviction
+//! after CONFIG SET lowers the limit, WATCH seeing evicted keys, LFU
+//! counters, and the MEMORY command. Nothing here is timed: sizes are
+//! small enough for a debug build (the full-size run and the comparison
+//! with redis-server are `scripts/evict_vs_redis.py`).
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// An INFO field as a number.
+fn info_field(c: &mut Conn, field: &str) -> u64 {
+    let Reply::Bulk(text) = c.cmd(&["INFO", "all"]) else { panic!("INFO answers a bulk") };
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let prefix = format!("{field}:");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {field} in INFO"));
+    line[prefix.len()..].trim().parse().unwrap_or_else(|_| panic!("{line}"))
+}
+
+fn info_text(c: &mut Conn, section: &str) -> String {
+    let Reply::Bulk(text) = c.cmd(&["INFO", section]) else { panic!("INFO answers a bulk") };
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// The resident set of a process, in bytes.
+fn rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// What a cache client saw.
+struct CacheRun {
+    hot_reads: u64,
+    hot_hits: u64,
+    write_errors: u64,
+    first_error: Option<String>,
+    peak_rss: u64,
+}
+
+/// The cache workload: `hot` keys stored first, then `total` bytes of new
+/// keys written in pipelined batches, with one GET of a random hot key per
+/// ten writes; a missed hot key is stored again (as a cache fills a miss).
+/// With `volatile`, hot keys get a long TTL and the others a short one.
+fn cache_workload(c: &mut Conn, pid: u32, total: u64, volatile: bool) -> CacheRun {
+    let hot = 1000u64;
+    let value = vec![b'v'; 100];
+    let (hot_ex, cold_ex): (&[&[u8]], &[&[u8]]) =
+        if volatile { (&[b"EX", b"86400"], &[b"EX", b"3600"]) } else { (&[], &[]) };
+    let set = |out: &mut Vec<u8>, key: &[u8], ex: &[&[u8]]| {
+        let mut args: Vec<&[u8]> = vec![b"SET", key, &value];
+        args.extend_from_slice(ex);
+        out.extend_from_slice(&encode(&args));
+    };
+    let mut buf = Vec::new();
+    for i in 0..hot {
+        set(&mut buf, format!("hot:{i}").as_bytes(), hot_ex);
+    }
+    c.send_raw(&buf);
+    for _ in 0..hot {
+        assert_eq!(c.read_reply(), ok());
+    }
+    let mut run = CacheRun { hot_reads: 0, hot_hits: 0, write_errors: 0, first_error: None, peak_rss: 0 };
+    let mut rng = TestRng::new(7);
+    let (mut written, mut n) = (0u64, 0u64);
+    let mut refill: Vec<u64> = Vec::new();
+    while written < total {
+        buf.clear();
+        // None: a write; Some(h): a read of hot key h.
+        let mut kinds: Vec<Option<u64>> = Vec::new();
+        for h in refill.drain(..) {
+            set(&mut buf, format!("hot:{h}").as_bytes(), hot_ex);
+            kinds.push(None);
+        }
+        while kinds.len() < 500 && written < total {
+            let key = format!("key:{n:012}");
+            n += 1;
+            set(&mut buf, key.as_bytes(), cold_ex);
+            written += (key.len() + value.len()) as u64;
+            kinds.push(None);
+            if n.is_multiple_of(10) {
+                let h = rng.next_u64() % hot;
+                buf.extend_from_slice(&encode(&[b"GET", format!("hot:{h}").as_bytes()]));
+                kinds.push(Some(h));
+            }
+        }
+        c.send_raw(&buf);
+        for k in kinds {
+            match (k, c.read_reply()) {
+                (None, Reply::Error(e)) => {
+                    run.write_errors += 1;
+                    run.first_error.get_or_insert(e);
+                }
+                (None, _) => {}
+                (Some(_), Reply::Bulk(_)) => {
+                    run.hot_reads += 1;
+                    run.hot_hits += 1;
+                }
+                (Some(h), _) => {
+                    run.hot_reads += 1;
+                    refill.push(h);
+                }
+            }
+        }
+        run.peak_rss = run.peak_rss.max(rss(pid));
+    }
+    run
+}
+
+/// A cache of 20 MB taking 80 MB of writes under `policy`.
+fn cache_test(policy: &str, volatile: bool) {
+    let maxmemory = 20u64 << 20;
+    let srv = TestServer::start(&["--maxmemory", "20mb", "--maxmemory-policy", policy]);
+    let mut c = srv.conn();
+    let base = rss(srv.child.id());
+    let run = cache_workload(&mut c, srv.child.id(), 80 << 20, volatile);
+    let ratio = run.hot_hits as f64 / run.hot_reads as f64;
+    assert_eq!(run.write_errors, 0, "{policy}: no write fails ({:?})", run.first_error);
+    assert!(ratio >= 0.99, "{policy}: hot set hit ratio {ratio:.4} ({} of {})", run.hot_hits, run.hot_reads);
+    let grown = run.peak_rss.saturating_sub(base);
+    eprintln!(
+        "{policy}: hot hit ratio {ratio:.4} ({} of {}), RSS base {base}, peak {} (grew {:.2} x maxmemory)",
+        run.hot_hits,
+        run.hot_reads,
+        run.peak_rss,
+        grown as f64 / maxmemory as f64
+    );
+    assert!(
+        grown as f64 <= 1.2 * maxmemory as f64,
+        "{policy}: RSS grew by {grown} bytes, more than 1.2 x maxmemory (base {base})"
+    );
+    assert!(info_field(&mut c, "evicted_keys") > 100_000, "{policy}: keys were evicted");
+    assert!(info_field(&mut c, "used_memory") <= maxmemory + (64 << 10));
+    let memory = info_text(&mut c, "memory");
+    assert!(memory.contains("maxmemory:20971520\r\nmaxmemory_human:20.00M\r\n"), "{memory}");
+    assert!(memory.contains(&format!("maxmemory_policy:{policy}\r\n")));
+}
+
+#[test]
+fn cache_allkeys_lru_keeps_the_hot_set() {
+    cache_test("allkeys-lru", false);
+}
+
+#[test]
+fn cache_allkeys_lfu_keeps_the_hot_set() {
+    cache_test("allkeys-lfu", false);
+}
+
+#[test]
+fn cache_volatile_ttl_keeps_the_long_lived_keys() {
+    cache_test("volatile-ttl", true);
+}
+
+/// Fills the server with 1 KB values until a write is refused.
+fn fill_until_oom(c: &mut Conn) -> usize {
+    let value = "x".repeat(1000);
+    for i in 0.. {
+        match c.cmd(&["SET", &format!("k:{i}"), &value]) {
+            Reply::Simple(_) => {}
+            Reply::Error(e) => {
+                assert_eq!(e, OOM);
+                return i;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn noeviction_refuses_writes_and_serves_reads() {
+    let srv = TestServer::start(&["--maxmemory", "5mb"]);
+    let mut c = srv.conn();
+    let stored = fill_until_oom(&mut c);
+    assert!(stored > 1000, "about 5 MB stored before the limit ({stored} keys)");
+    // Reads and commands that free memory are served; writes that may grow
+    // memory are refused, each counted as a rejected call.
+    assert_eq!(c.cmd(&["GET", "k:0"]), bulk(&"x".repeat(1000)));
+    assert_eq!(c.cmd(&["EXISTS", "k:1"]), int(1));
+    assert_eq!(c.cmd(&["INCR", "counter"]), err(OOM));
+    assert_eq!(c.cmd(&["SADD", "s", "m"]), err(OOM));
+    let stats = info_text(&mut c, "all");
+    assert!(stats.contains("errorstat_OOM:count=3\r\n"), "{stats}");
+    assert!(stats.contains("cmdstat_incr:calls=0,"), "{stats}");
+    assert!(stats.contains(",rejected_calls=1,failed_calls=0\r\n"));
+    assert!(stats.contains("evicted_keys:0\r\n"));
+    let doomed: Vec<String> = (0..200).map(|i| format!("k:{i}")).collect();
+    let mut del = vec!["DEL"];
+    del.extend(doomed.iter().map(String::as_str));
+    assert_eq!(c.cmd(&del), int(200));
+    assert_eq!(c.cmd(&["SET", "again", "v"]), ok(), "room again after deleting");
+    assert_eq!(c.cmd(&["DBSIZE"]), int(stored as i64 - 200 + 1));
+}
+
+#[test]
+fn maxmemory_one_byte_refuses_every_growing_command() {
+    let srv = TestServer::start(&[]);
+    let mut c = srv.conn();
+    assert_eq!(c.cmd(&["SET", "a", "1"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "1"]), ok());
+    assert_eq!(c.cmd(&["SET", "b", "1"]), err(OOM));
+    assert_eq!(c.cmd(&["GET", "a"]), bulk("1"));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), ok());
+    assert_eq!(c.cmd(&["SET", "b", "1"]), ok());
+}
+
+/// Redis's OOM rules around MULTI, run against both servers: queued
+/// commands are refused (dooming the transaction) whatever they are, an
+/// EXEC whose queue holds a DENYOOM command is refused (and the
+/// transaction stays, doomed), EXEC of read-only commands and DISCARD run.
+#[test]
+#[ignore = "needs redis-server"]
+fn oom_rules_in_transactions_match_redis() {
+    fn script(port: u16) -> Vec<Reply> {
+        let mut a = Conn::connect(port);
+        let mut b = Conn::connect(port);
+        let mut out = Vec::new();
+        out.push(a.cmd(&["SET", "x", "1"]));
+        // Queued before the limit: the EXEC decides.
+        out.push(a.cmd(&["MULTI"]));
+        out.push(a.cmd(&["SET", "y", "2"]));
+        out.push(b.cmd(&["CONFIG", "SET", "maxmemory", "1"]));
+        out.push(a.cmd(&["EXEC"]));
+        out.push(a.cmd(&["EXEC"]));
+        out.push(a.cmd(&["MULTI"]));
+        // Read-only queue: EXEC runs.
+        out.push(b.cmd(&["CONFIG", "SET", "maxmemory", "0"]));
+        out.push(a.cmd(&["MULTI"]));
+        out.push(a.cmd(&["GET", "x"]));
+        out.push(b.cmd(&["CONFIG", "SET", "maxmemory", "1"]));
+        out.push(a.cmd(&["EXEC"]));
+        // Queueing under the limit: refused, even a read; EXEC aborts.
+        out.push(a.cmd(&["MULTI"]));
+        out.push(a.cmd(&["GET", "x"]));
+        out.push(a.cmd(&["PING"]));
+        out.push(a.cmd(&["EXEC"]));
+        out.push(a.cmd(&["MULTI"]));
+        out.push(a.cmd(&["SET", "z", "1"]));
+        out.push(a.cmd(&["DISCARD"]));
+        out.push(a.cmd(&["GET", "x"]));
+        out.push(a.cmd(&["DEL", "x"]));
+        out.push(b.cmd(&["CONFIG", "SET", "maxmemory", "0"]));
+        out.push(a.cmd(&["EXISTS", "x", "y"]));
+        out
+    }
+    let ours = script(TestServer::start(&[]).port);
+    let redis = RealRedis::start(&[]);
+    let theirs = script(redis.port);
+    assert_eq!(ours, theirs);
+    assert_eq!(
+        ours[4],
+        err(&format!("EXECABORT Transaction discarded because of: {OOM}")),
+        "EXEC of a queue holding SET is refused and the transaction discarded"
+    );
+    assert_eq!(ours[5], err("ERR EXEC without MULTI"));
+    assert_eq!(ours[11], arr(vec![bulk("1")]), "a read-only transaction runs");
+    assert_eq!(ours[13], err(OOM), "queueing is refused, even a read");
+    assert_eq!(ours[15], err("EXECABORT Transaction discarded because of previous errors."));
+}
+
+#[test]
+fn lowering_maxmemory_evicts_in_the_background() {
+    let srv = TestServer::start(&["--maxmemory-policy", "allkeys-random", "--maxmemory-eviction-tenacity", "0"]);
+    let mut c = srv.conn();
+    let value = "v".repeat(100);
+    let mut buf = Vec::new();
+    for i in 0..100_000 {
+        buf.extend_from_slice(&encode(&[b"SET", format!("key:{i}").as_bytes(), value.as_bytes()]));
+    }
+    let replies = pipeline(&mut c, buf, 100_000);
+    assert!(replies.iter().all(|r| *r == ok()));
+    let used = info_field(&mut c, "used_memory");
+    let limit = used / 2;
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]), ok());
+    // With tenacity 0 a command evicts only 16 keys before it runs; the
+    // rest goes in the background, slice by slice.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let used = info_field(&mut c, "used_memory");
+        if used <= limit {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still over the limit: {used} > {limit}");
+    }
+    let Reply::Int(left) = c.cmd(&["DBSIZE"]) else { panic!() };
+    let evicted = info_field(&mut c, "evicted_keys");
+    // INFO's own reply may push memory over again: 16 keys go per command.
+    let total = evicted + left as u64;
+    assert!((100_000..=100_032).contains(&total), "{evicted} evicted, {left} left");
+    assert!(evicted > 30_000, "about half the keys went ({evicted})");
+    // Reads and writes go on meanwhile and after.
+    assert_eq!(c.cmd(&["SET", "fresh", "1"]), ok());
+    assert_eq!(c.cmd(&["GET", "fresh"]), bulk("1"));
+    assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), ok());
+    assert_eq!(info_field(&mut c, "evicted_keys"), 0);
+}
+
+#[test]
+fn only_volatile_keys_go_under_volatile_policies() {
+    for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] {
+        let srv = TestServer::start(&["--maxmemory-policy", policy]);
+        let mut c = srv.conn();
+        let value = "v".repeat(100);
+        let mut buf = Vec::new();
+        for i in 0..20_000 {
+            if i % 2 == 0 {
+                buf.extend_from_slice(&encode(&[b"SET", format!("keep:{i}").as_bytes(), value.as_bytes()]));
+            } else {
+                buf.extend_from_slice(&encode(&[
+                    b"SET",
+                    format!("tmp:{i}").as_bytes(),
+                    value.as_bytes(),
+                    b"EX",
+                    b"10000",
+                ]));
+            }
+        }
+        pipeline(&mut c, buf, 20_000);
+        let used = info_field(&mut c, "used_memory");
+        c.cmd(&["CONFIG", "SET", "maxmemory", &(used - (300 << 10)).to_string()]);
+        let mut refused = 0;
+        for i in 0..20_000 {
+            match c.cmd(&["SET", &format!("more:{i}"), &value, "EX", "10000"]) {
+                Reply::Error(e) => {
+                    assert_eq!(e, OOM);
+                    refused += 1;
+                }
+                r => assert_eq!(r, ok()),
+            }
+        }
+        assert_eq!(refused, 0, "{policy}: volatile keys made room");
+        for i in (0..20_000).step_by(2) {
+            assert_eq!(c.cmd(&["EXISTS", &format!("keep:{i}")]), int(1), "{policy}: keep:{i} is not volatile");
+        }
+        assert!(info_field(&mut c, "evicted_keys") > 1000);
+        assert!(info_field(&mut c, "used_memory") <= used);
+        // Once only keys without a TTL are left, writes are refused (the
+        // eviction may take a few background slices to get there).
+        c.cmd(&["CONFIG", "SET", "maxmemory", &(used / 4).to_string()]);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !info_text(&mut c, "keyspace").contains("expires=0,") {
+            assert!(Instant::now() < deadline, "{policy}: volatile keys left");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(c.cmd(&["SET", "one-more", "v"]), err(OOM), "{policy}");
+        assert_eq!(c.cmd(&["EXISTS", "keep:0"]), int(1));
+    }
+}
+
+#[test]
+fn watched_key_evicted_fails_the_transaction() {
+    let srv = TestServer::start(&["--maxmemory-policy", "allkeys-lru"]);
+    let mut a = srv.conn();
+    let mut b = srv.conn();
+    assert_eq!(a.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(a.cmd(&["WATCH", "k"]), ok());
+    assert_eq!(b.cmd(&["CONFIG", "SET", "maxmemory", "1"]), ok());
+    assert_eq!(b.cmd(&["DBSIZE"]), int(0), "everything evicted");
+    assert_eq!(b.cmd(&["CONFIG", "SET", "maxmemory", "0"]), ok());
+    assert_eq!(a.cmd(&["MULTI"]), ok());
+    assert_eq!(a.cmd(&["SET", "k", "w"]), simple("QUEUED"));
+    assert_eq!(a.cmd(&["EXEC"]), Reply::NullArray);
+    assert_eq!(a.cmd(&["GET", "k"]), nil());
+}
+
+#[test]
+fn lfu_counters_and_idle_times() {
+    let srv = TestServer::start(&["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"]);
+    let mut c = srv.conn();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(c.cmd(&["OBJECT", "FREQ", "k"]), int(5), "LFU_INIT_VAL");
+    for _ in 0..100 {
+        c.cmd(&["GET", "k"]);
+    }
+    // A log factor of 0 counts every access.
+    assert_eq!(c.cmd(&["OBJECT", "FREQ", "k"]), int(105));
+    assert_eq!(c.cmd(&["SET", "k", "w"]), ok());
+    assert_eq!(c.cmd(&["OBJECT", "FREQ", "k"]), int(106), "an overwrite is an access and keeps the counter");
+    let Reply::Error(e) = c.cmd(&["OBJECT", "IDLETIME", "k"]) else { panic!() };
+    assert!(e.starts_with("ERR An LFU maxmemory policy is selected, idle time not tracked."));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]), ok());
+    assert_eq!(c.cmd(&["SET", "fresh", "v"]), ok());
+    assert_eq!(c.cmd(&["OBJECT", "IDLETIME", "fresh"]), int(0));
+    let Reply::Error(e) = c.cmd(&["OBJECT", "FREQ", "fresh"]) else { panic!() };
+    assert!(e.starts_with("ERR An LFU maxmemory policy is not selected, access frequency not tracked."));
+}
+
+#[test]
+fn memory_command_and_info_fields() {
+    let srv = TestServer::start(&[]);
+    let mut c = srv.conn();
+    assert_eq!(c.cmd(&["SET", "a", "b"]), ok());
+    assert_eq!(c.cmd(&["MEMORY", "USAGE", "a"]), int(72));
+    assert_eq!(c.cmd(&["MEMORY", "USAGE", "nokey"]), nil());
+    assert_eq!(c.cmd(&["MEMORY", "USAGE", "a", "SAMPLES"]), err("ERR syntax error"));
+    assert_eq!(c.cmd(&["MEMORY", "USAGE"]), err("ERR wrong number of arguments for 'memory|usage' command"));
+    assert_eq!(
+        c.cmd(&["MEMORY", "FOO"]),
+        err("ERR unknown subcommand 'FOO'. Try MEMORY HELP.")
+    );
+    assert_eq!(c.cmd(&["COMMAND", "GETKEYS", "MEMORY", "USAGE", "key"]), bulks(&["key"]));
+    let Reply::Array(stats) = c.cmd(&["MEMORY", "STATS"]) else { panic!() };
+    let names: Vec<Reply> = stats.iter().step_by(2).cloned().collect();
+    assert_eq!(names[0], bulk("peak.allocated"));
+    assert!(names.contains(&bulk("db.0")));
+    assert!(names.contains(&bulk("dataset.bytes")));
+    let Reply::Bulk(doctor) = c.cmd(&["MEMORY", "DOCTOR"]) else { panic!() };
+    assert!(doctor.starts_with(b"Hi Sam, this instance is empty or is using very little memory"));
+    let memory = info_text(&mut c, "memory");
+    for field in [
+        "used_memory:",
+        "used_memory_peak:",
+        "used_memory_startup:",
+        "used_memory_dataset:",
+        "mem_fragmentation_ratio:",
+        "maxmemory:0\r\n",
+        "maxmemory_human:0B\r\n",
+        "maxmemory_policy:noeviction\r\n",
+        "mem_not_counted_for_evict:0\r\n",
+    ] {
+        assert!(memory.contains(field), "{field} in {memory}");
+    }
+    assert!(info_field(&mut c, "used_memory_peak") >= info_field(&mut c, "used_memory_startup"));
+}
