@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod keyspace;
 pub mod log;
+pub mod persistence;
 pub mod protocol;
 pub mod server;
 pub mod sys;

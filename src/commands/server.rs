@@ -1,4 +1,4 @@
-//! Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME LASTSAVE SHUTDOWN,
+//! Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME SHUTDOWN,
 //! and FUNCTION (a container; only FLUSH does anything until scripting).
 
 use bytes::Bytes;
@@ -40,12 +40,6 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("time", 1, LOADING | STALE | FAST, G, time).doc(
         "2.6.0",
         "Return the current server time",
-        "O(1)",
-        "",
-    ),
-    CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, G, lastsave).acl(acl::ADMIN | acl::DANGEROUS).doc(
-        "1.0.0",
-        "Get the UNIX time stamp of the last successful save to disk",
         "O(1)",
         "",
     ),
@@ -139,10 +133,11 @@ fn flush_async(args: &[Bytes]) -> Result<bool, CmdError> {
 }
 
 /// Empties database `index`; returns the keys removed. With `lazy` the old
-/// table is freed on the background thread.
+/// table is freed on the background thread. (A table a BGSAVE has not
+/// finished stays with the snapshot: `clear` then returns an empty one.)
 fn empty_db(ctx: &mut Ctx, index: usize, lazy: bool) -> u64 {
+    let n = ctx.srv.keyspace.dbs[index].len() as u64;
     let old = ctx.srv.keyspace.dbs[index].clear();
-    let n = old.len() as u64;
     if lazy {
         lazyfree::free_later(old, n);
     }
@@ -163,9 +158,10 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for i in 0..ctx.srv.keyspace.dbs.len() {
         removed += empty_db(ctx, i, lazy);
     }
-    // Redis then saves the RDB when save points are configured; that comes
-    // with persistence.
     ctx.srv.dirty += removed;
+    // As Redis: a BGSAVE is abandoned, and with save points the (empty)
+    // dataset is saved now (which resets the dirty counter).
+    crate::server::save::flushall(ctx.srv);
     ctx.out().ok();
     Ok(())
 }
@@ -193,12 +189,6 @@ fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     out.array(2);
     out.bulk_int((us / 1_000_000) as i64);
     out.bulk_int((us % 1_000_000) as i64);
-    Ok(())
-}
-
-fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let t = ctx.srv.lastsave as i64;
-    ctx.out().int(t);
     Ok(())
 }
 

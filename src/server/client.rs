@@ -173,6 +173,15 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();
+        if self.multi.is_some() {
+            f.push('x');
+        }
+        if self.blocked.is_some() {
+            f.push('b');
+        }
+        if self.dirty_cas {
+            f.push('d');
+        }
         if self.close_after_reply {
             f.push('c');
         }
@@ -199,8 +208,8 @@ impl Client {
         let tot_mem = std::mem::size_of::<Client>() + self.query_buf_len + self.query_buf_free + out_cap + argv_mem;
         let _ = write!(
             out,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
-             qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} \
+             qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
              cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
@@ -211,9 +220,11 @@ impl Client {
             self.last_interaction.elapsed().as_secs(),
             self.flags(),
             self.db,
+            self.multi.as_ref().map_or(-1, |m| m.queue.len() as i64),
             self.query_buf_len,
             self.query_buf_free,
             argv_mem,
+            self.multi.as_ref().map_or(0, |m| m.queued_bytes),
             out_cap,
             out_cap,
             obl,

@@ -130,10 +130,14 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
             },
         }
     }
+    // Forget the client before the next await: a command running meanwhile
+    // must not serve a blocked client whose connection is gone.
+    {
+        let mut srv = server.borrow_mut();
+        let mut client = slot.state.borrow_mut();
+        disconnect(&mut srv, &mut client);
+    }
     let _ = wr.shutdown().await;
-    let mut srv = server.borrow_mut();
-    let mut client = slot.state.borrow_mut();
-    disconnect(&mut srv, &mut client);
 }
 
 /// Runs the complete requests in `query`, stopping early if the client

@@ -1,7 +1,7 @@
 //! The server cron (Redis's `serverCron`), `hz` times a second: a shutdown
 //! asked for by a signal, active expiry, incremental rehashing and
-//! shrinking of tables, the ops/sec sample, and closing idle clients
-//! (`timeout`; never blocked or subscribed ones).
+//! shrinking of tables, the ops/sec sample, closing idle clients
+//! (`timeout`; never blocked or subscribed ones), and save points.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -32,6 +32,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             last_sample = now;
         }
         close_idle_clients(srv);
+        super::save::cron(srv);
     }
 }
 

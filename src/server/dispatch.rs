@@ -100,6 +100,22 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if let Err(denied) = srv.acl.check(&client.user, id, args) {
         return Err((Some(id), acl_denied(srv, client, id, args, denied)));
     }
+    // EXEC counts as write (or as not loading-safe) if a queued command is.
+    let exec_queued = |test: fn(&commands::CommandSpec) -> bool| {
+        entry.fullname == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(q, _)| test(commands::table().entries[*q].spec)))
+    };
+    if (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
+        && super::save::writes_denied(srv)
+    {
+        return Err((Some(id), CmdError::text(super::save::MISCONF)));
+    }
+    if srv.persist.loading.is_some() && (!spec.has(flags::LOADING) || exec_queued(|s| !s.has(flags::LOADING))) {
+        return Err((Some(id), CmdError::text("LOADING Redis is loading the dataset in memory")));
+    }
     Ok(id)
 }
 
@@ -215,6 +231,17 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 /// error replies, and WATCH bookkeeping for the keys it looked up to write.
 /// EXEC and scripts use it to run their commands.
 pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    run(srv, client, id, args, true);
+}
+
+/// Runs a blocked client's command again to serve it. Redis counts a
+/// blocking command once, when it is called: the serving run adds its time
+/// (and a failure, if it fails) but not another call.
+pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    run(srv, client, id, args, false);
+}
+
+fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_call: bool) {
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
     client.last_cmd = Some(id);
@@ -222,7 +249,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     let usec = started.elapsed().as_micros() as u64;
     let stat = srv.stats.command(id);
-    stat.calls += 1;
+    stat.calls += u64::from(count_call);
     stat.usec += usec;
     srv.stats.record_latency(id, usec);
     if let Err(e) = result {
@@ -232,7 +259,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     if let Some(b) = client.blocked.as_mut().filter(|b| b.cmd == usize::MAX) {
         b.cmd = id;
     }
-    srv.stats.total_commands += 1;
+    srv.stats.total_commands += u64::from(count_call);
     srv.stats.update_peak_memory();
     let changed = srv.dirty != dirty_before;
     for db in &mut srv.keyspace.dbs {

@@ -68,6 +68,8 @@ pub struct Server {
     pub listeners: listener::Listeners,
     /// `maxmemory` eviction: the pool, the background task's state.
     pub evict: memory::EvictState,
+    /// RDB persistence: BGSAVE in progress, save statistics, loading.
+    pub persist: save::Persist,
 }
 
 impl Server {
@@ -93,6 +95,7 @@ impl Server {
             acl: acl::Acl::new(&config.requirepass),
             listeners: listener::Listeners::default(),
             evict: memory::EvictState::default(),
+            persist: save::Persist::default(),
             config,
         };
         memory::apply_config(&mut srv);
@@ -150,14 +153,19 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
     listener::check_tcp_backlog(backlog);
     crate::log::warning("Server initialized");
+    let loading = save::start_loading(&mut server.borrow_mut());
+    listener::start(&server, bound);
+    tokio::task::spawn_local(cron::run(server.clone()));
+    tokio::task::spawn_local(save::run(server.clone()));
+    tokio::task::spawn_local(memory::eviction_task(server.clone()));
+    if let Some(rx) = loading {
+        save::finish_loading(server.clone(), rx).await?;
+    }
     crate::log::notice("Ready to accept connections");
     supervise::ready();
     if let Some(f) = lifecycle.on_ready {
         f(&server.borrow());
     }
-    listener::start(&server, bound);
-    tokio::task::spawn_local(cron::run(server.clone()));
-    tokio::task::spawn_local(memory::eviction_task(server.clone()));
     // Shutdown (SHUTDOWN, or a signal seen by the cron) ends the process.
     std::future::pending::<()>().await;
     Ok(())

@@ -94,22 +94,17 @@ pub struct ShutdownFailed;
 pub fn shutdown(srv: &mut Server, flags: u32) -> Result<std::convert::Infallible, ShutdownFailed> {
     crate::log::warning("User requested shutdown...");
     supervise::notify("STOPPING=1\n");
-    if save::shutdown_wants_save(srv, flags & SAVE != 0, flags & NOSAVE != 0) {
-        crate::log::notice("Saving the final RDB snapshot before exiting.");
+    let (want_save, refuse_save, force) = (flags & SAVE != 0, flags & NOSAVE != 0, flags & FORCE != 0);
+    if save::shutdown_wants_save(srv, want_save, refuse_save) {
         supervise::notify("STATUS=Saving the final RDB snapshot\n");
-        // The save logs its own failure reason, as Redis's rdbSave does.
-        if save::save_sync(srv).is_err() {
-            if flags & FORCE != 0 {
-                crate::log::warning("Error trying to save the DB. Exit anyway.");
-            } else {
-                crate::log::warning("Error trying to save the DB, can't exit.");
-                supervise::notify("STATUS=Error trying to save the DB, can't exit.\n");
-                crate::log::warning("Errors trying to shut down the server. Check the logs for more information.");
-                ASAP.store(false, Ordering::SeqCst);
-                LAST_SIGNAL.store(0, Ordering::SeqCst);
-                return Err(ShutdownFailed);
-            }
-        }
+    }
+    // Abandons a running BGSAVE, saves when asked or when save points exist,
+    // and logs Redis's lines (including the failure's reason).
+    if save::shutdown_save(srv, want_save, refuse_save, force).is_err() {
+        supervise::notify("STATUS=Error trying to save the DB, can't exit.\n");
+        ASAP.store(false, Ordering::SeqCst);
+        LAST_SIGNAL.store(0, Ordering::SeqCst);
+        return Err(ShutdownFailed);
     }
     if srv.config.daemonize || !srv.config.pidfile.is_empty() {
         crate::log::notice("Removing the pid file.");

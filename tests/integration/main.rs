@@ -2,6 +2,8 @@
 //! module per command family or concern.
 
 mod acl;
+mod bitmap;
+mod blocking;
 mod clients;
 mod common;
 mod compat;
@@ -14,6 +16,8 @@ mod hash;
 mod introspection;
 mod keys;
 mod limits;
+mod list;
+mod persistence;
 mod protocol;
 mod server_cmds;
 mod set;
