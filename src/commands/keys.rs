@@ -791,7 +791,11 @@ mod tests {
         run(&mut srv, &mut client, "set k 100");
         assert_eq!(run(&mut srv, &mut client, "object freq k"), Reply::Int(5), "a new key starts at LFU_INIT_VAL");
         run(&mut srv, &mut client, "get k");
-        assert_eq!(run(&mut srv, &mut client, "object freq k"), Reply::Int(6), "at the initial value a read always counts");
+        assert_eq!(
+            run(&mut srv, &mut client, "object freq k"),
+            Reply::Int(6),
+            "at the initial value a read always counts"
+        );
         assert_eq!(
             run(&mut srv, &mut client, "object idletime k"),
             Reply::Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into())

@@ -12,9 +12,12 @@ use crate::util::number::parse_i64;
 
 const G: Group = Group::Server;
 
-pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("memory", -2, 0, G, help)
-    .subcommands(SUBCOMMANDS)
-    .doc("4.0.0", "A container for memory diagnostics commands", "Depends on subcommand.", "")];
+pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("memory", -2, 0, G, help).subcommands(SUBCOMMANDS).doc(
+    "4.0.0",
+    "A container for memory diagnostics commands",
+    "Depends on subcommand.",
+    "",
+)];
 
 static SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("doctor", 2, 0, G, doctor).doc("4.0.0", "Outputs memory problems report", "O(1)", ""),
@@ -98,7 +101,8 @@ fn usage(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     match db.peek(&args[2]) {
         None => out.null(),
         Some(e) => {
-            let node = crate::alloc::usable_size(std::mem::size_of::<crate::types::dict::Node<crate::keyspace::Entry>>());
+            let node =
+                crate::alloc::usable_size(std::mem::size_of::<crate::types::dict::Node<crate::keyspace::Entry>>());
             let bytes = node + e.key().alloc_size() + e.value.memory_usage(samples);
             out.int(bytes as i64);
         }
@@ -224,7 +228,11 @@ mod tests {
         assert_eq!(int(run(&mut srv, &mut c, "memory usage a SAMPLES 0")), 72);
         let long = "x".repeat(1000);
         run(&mut srv, &mut c, &format!("set {long} {long}"));
-        assert_eq!(int(run(&mut srv, &mut c, &format!("memory usage {long}"))), 72 + 1000 + 1000, "malloc chunks of 1000 usable bytes");
+        assert_eq!(
+            int(run(&mut srv, &mut c, &format!("memory usage {long}"))),
+            72 + 1000 + 1000,
+            "malloc chunks of 1000 usable bytes"
+        );
         for i in 0..1000 {
             run(&mut srv, &mut c, &format!("sadd s member:{i}:{long}"));
         }
@@ -247,7 +255,10 @@ mod tests {
         assert_eq!(fields[25], Reply::Int(1));
         assert!(matches!(run(&mut srv, &mut c, "memory doctor"), Reply::Bulk(_)));
         assert_eq!(run(&mut srv, &mut c, "memory purge"), Reply::Simple("OK".into()));
-        assert_eq!(run(&mut srv, &mut c, "memory malloc-stats"), Reply::bulk("Stats not supported for the current allocator"));
+        assert_eq!(
+            run(&mut srv, &mut c, "memory malloc-stats"),
+            Reply::bulk("Stats not supported for the current allocator")
+        );
         let Reply::Array(help) = run(&mut srv, &mut c, "memory help") else { panic!() };
         assert_eq!(help.len(), 14);
     }

@@ -420,7 +420,13 @@ impl Db {
     /// keys (`Dict::sample`) or, with `volatile_only`, from keys with a TTL
     /// found through the volatile index (stale index entries met on the way
     /// are dropped). Expired keys may be among them, as in Redis.
-    pub fn sample(&mut self, count: usize, volatile_only: bool, mut rnd: impl FnMut() -> u64, mut f: impl FnMut(&Entry)) {
+    pub fn sample(
+        &mut self,
+        count: usize,
+        volatile_only: bool,
+        mut rnd: impl FnMut() -> u64,
+        mut f: impl FnMut(&Entry),
+    ) {
         if !volatile_only {
             self.dict.sample(count, rnd, f);
             return;

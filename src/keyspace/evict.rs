@@ -262,7 +262,12 @@ impl Evictor {
         None
     }
 
-    fn pick_random(&mut self, dbs: &mut [Db], allkeys: bool, rnd: &mut impl FnMut() -> u64) -> Option<(usize, Vec<u8>)> {
+    fn pick_random(
+        &mut self,
+        dbs: &mut [Db],
+        allkeys: bool,
+        rnd: &mut impl FnMut() -> u64,
+    ) -> Option<(usize, Vec<u8>)> {
         let n = dbs.len();
         for _ in 0..n {
             self.next_db = self.next_db.wrapping_add(1);
@@ -425,7 +430,8 @@ mod tests {
     fn volatile_policies_only_pick_keys_with_a_ttl() {
         let now = 1_000_000;
         for rank in [Rank::Lru, Rank::Lfu, Rank::Ttl, Rank::Random] {
-            let mut dbs = vec![filled(200, |i| if i % 2 == 0 { Ttl::At(now + 10_000 + i as u64) } else { Ttl::Clear }, now)];
+            let mut dbs =
+                vec![filled(200, |i| if i % 2 == 0 { Ttl::At(now + 10_000 + i as u64) } else { Ttl::Clear }, now)];
             let mut ev = Evictor::default();
             let mut rnd = rng(5);
             let policy = Policy { rank, allkeys: false };

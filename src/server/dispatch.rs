@@ -141,8 +141,8 @@ fn oom_check(srv: &mut Server, client: &mut Client, id: usize) -> Result<(), (Op
         if let Some(m) = &client.multi {
             let name = entry.fullname.as_str();
             refuse |= !matches!(name, "exec" | "discard" | "quit" | "reset");
-            refuse |= name == "exec"
-                && m.queue.iter().any(|(q, _)| commands::table().entries[*q].spec.has(flags::DENYOOM));
+            refuse |=
+                name == "exec" && m.queue.iter().any(|(q, _)| commands::table().entries[*q].spec.has(flags::DENYOOM));
         }
         if refuse {
             return Err((Some(id), OOM));

@@ -98,7 +98,12 @@ impl Server {
             persist: save::Persist::default(),
             config,
         };
+        // Every command's counters up front, as Redis keeps them in its
+        // command table: a first call must not grow memory (an eviction
+        // margin of a few KB would see it).
+        srv.stats.command(crate::commands::table().entries.len() - 1);
         memory::apply_config(&mut srv);
+        srv.evict.startup = crate::alloc::used_memory();
         srv
     }
 

@@ -675,10 +675,13 @@ mod tests {
         let mut seen = HashSet::new();
         for _ in 0..200 {
             let mut got = 0;
-            assert_eq!(d.sample(5, &mut rnd, |n| {
-                got += 1;
-                seen.insert(n.to_vec());
-            }), 5);
+            assert_eq!(
+                d.sample(5, &mut rnd, |n| {
+                    got += 1;
+                    seen.insert(n.to_vec());
+                }),
+                5
+            );
             assert_eq!(got, 5);
         }
         assert!(seen.len() > 500, "samples spread over the table: {}", seen.len());

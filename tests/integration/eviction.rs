@@ -404,10 +404,7 @@ fn memory_command_and_info_fields() {
     assert_eq!(c.cmd(&["MEMORY", "USAGE", "nokey"]), nil());
     assert_eq!(c.cmd(&["MEMORY", "USAGE", "a", "SAMPLES"]), err("ERR syntax error"));
     assert_eq!(c.cmd(&["MEMORY", "USAGE"]), err("ERR wrong number of arguments for 'memory|usage' command"));
-    assert_eq!(
-        c.cmd(&["MEMORY", "FOO"]),
-        err("ERR unknown subcommand 'FOO'. Try MEMORY HELP.")
-    );
+    assert_eq!(c.cmd(&["MEMORY", "FOO"]), err("ERR unknown subcommand 'FOO'. Try MEMORY HELP."));
     assert_eq!(c.cmd(&["COMMAND", "GETKEYS", "MEMORY", "USAGE", "key"]), bulks(&["key"]));
     let Reply::Array(stats) = c.cmd(&["MEMORY", "STATS"]) else { panic!() };
     let names: Vec<Reply> = stats.iter().step_by(2).cloned().collect();
@@ -431,4 +428,96 @@ fn memory_command_and_info_fields() {
         assert!(memory.contains(field), "{field} in {memory}");
     }
     assert!(info_field(&mut c, "used_memory_peak") >= info_field(&mut c, "used_memory_startup"));
+}
+
+/// Replies that do not depend on the memory layout, against both servers:
+/// OBJECT FREQ / IDLETIME under each kind of policy (errors included),
+/// RESTORE's IDLETIME and FREQ, MEMORY's argument errors and help, the
+/// INFO memory and stats field names, CONFIG of the eviction settings.
+#[test]
+#[ignore = "needs redis-server"]
+fn policy_replies_match_redis() {
+    fn script(port: u16) -> Vec<Reply> {
+        let mut c = Conn::connect(port);
+        let mut out = Vec::new();
+        // Every access counts: the counter's growth is deterministic.
+        out.push(c.cmd(&["CONFIG", "SET", "lfu-log-factor", "0"]));
+        out.push(c.cmd(&["SET", "s", "abc"]));
+        out.push(c.cmd(&["RPUSH", "l", "a", "b"]));
+        out.push(c.cmd(&["OBJECT", "IDLETIME", "s"]));
+        out.push(c.cmd(&["OBJECT", "FREQ", "s"]));
+        out.push(c.cmd(&["OBJECT", "FREQ", "nokey"]));
+        let Reply::Bulk(payload) = c.cmd(&["DUMP", "s"]) else { panic!("DUMP answers a bulk") };
+        let payload = Some(payload.to_vec());
+        for policy in ["allkeys-lfu", "volatile-lfu"] {
+            out.push(c.cmd(&["CONFIG", "SET", "maxmemory-policy", policy]));
+            out.push(c.cmd(&["SET", "f", "xyz"]));
+            out.push(c.cmd(&["OBJECT", "FREQ", "f"]));
+            out.push(c.cmd(&["GET", "f"]));
+            out.push(c.cmd(&["OBJECT", "FREQ", "f"]));
+            out.push(c.cmd(&["OBJECT", "IDLETIME", "f"]));
+            out.push(c.cmd(&["OBJECT", "IDLETIME", "nokey"]));
+        }
+        if let Some(p) = &payload {
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r1", b"0", p, b"FREQ", b"100"]));
+            out.push(c.cmd(&["OBJECT", "FREQ", "r1"]));
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r2", b"0", p, b"IDLETIME", b"1000"]));
+            out.push(c.cmd(&["OBJECT", "FREQ", "r2"]));
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r3", b"0", p, b"FREQ", b"256"]));
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r3", b"0", p, b"FREQ", b"1", b"IDLETIME", b"1"]));
+        }
+        for policy in ["volatile-ttl", "allkeys-random", "allkeys-lru", "noeviction"] {
+            out.push(c.cmd(&["CONFIG", "SET", "maxmemory-policy", policy]));
+            out.push(c.cmd(&["OBJECT", "FREQ", "s"]));
+            out.push(c.cmd(&["OBJECT", "IDLETIME", "s"]));
+        }
+        if let Some(p) = &payload {
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r4", b"0", p, b"IDLETIME", b"1000"]));
+            out.push(c.cmd(&["OBJECT", "IDLETIME", "r4"]));
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r5", b"0", p, b"FREQ", b"100"]));
+            out.push(c.cmd(&["OBJECT", "IDLETIME", "r5"]));
+            out.push(c.cmd_bytes(&[b"RESTORE", b"r6", b"0", p, b"IDLETIME", b"-1"]));
+        }
+        out.push(c.cmd(&["MEMORY", "USAGE", "nokey"]));
+        out.push(c.cmd(&["MEMORY", "USAGE", "s", "SAMPLES"]));
+        out.push(c.cmd(&["MEMORY", "USAGE", "s", "SAMPLES", "x"]));
+        out.push(c.cmd(&["MEMORY", "USAGE", "s", "SAMPLES", "-1"]));
+        out.push(c.cmd(&["MEMORY", "USAGE", "s", "FOO", "1"]));
+        out.push(c.cmd(&["MEMORY", "USAGE"]));
+        out.push(c.cmd(&["MEMORY", "HELP"]));
+        out.push(c.cmd(&["MEMORY", "FOO"]));
+        out.push(c.cmd(&["MEMORY", "DOCTOR", "x"]));
+        out.push(c.cmd(&["MEMORY", "PURGE"]));
+        out.push(c.cmd(&["COMMAND", "INFO", "memory|usage", "memory|stats", "memory|doctor"]));
+        out.push(c.cmd(&["COMMAND", "GETKEYS", "MEMORY", "USAGE", "key", "SAMPLES", "3"]));
+        for p in ["maxmemory", "maxmemory-samples", "maxmemory-eviction-tenacity", "lfu-log-factor", "lfu-decay-time"] {
+            out.push(c.cmd(&["CONFIG", "GET", p]));
+        }
+        out.push(c.cmd(&["CONFIG", "SET", "maxmemory", "10mb"]));
+        out.push(c.cmd(&["CONFIG", "GET", "maxmemory"]));
+        out.push(c.cmd(&["CONFIG", "SET", "maxmemory", "-1"]));
+        out.push(c.cmd(&["CONFIG", "SET", "maxmemory-policy", "lru"]));
+        out.push(c.cmd(&["CONFIG", "SET", "maxmemory-samples", "0"]));
+        out.push(c.cmd(&["CONFIG", "SET", "maxmemory-eviction-tenacity", "101"]));
+        out.push(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]));
+        // INFO field names (values differ).
+        for section in ["memory", "stats"] {
+            let Reply::Bulk(text) = c.cmd(&["INFO", section]) else { panic!("INFO answers a bulk") };
+            let names: Vec<&str> = std::str::from_utf8(&text)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.split(':').next())
+                .filter(|n| !n.starts_with("acl_access_denied"))
+                .collect();
+            out.push(bulks(&names));
+        }
+        out
+    }
+    let ours = script(TestServer::start(&[]).port);
+    let redis = RealRedis::start(&[]);
+    let theirs = script(redis.port);
+    assert_eq!(ours.len(), theirs.len());
+    for (i, (o, t)) in ours.iter().zip(&theirs).enumerate() {
+        assert_eq!(o, t, "reply {i}");
+    }
 }
