@@ -102,6 +102,8 @@ impl Server {
         // command table: a first call must not grow memory (an eviction
         // margin of a few KB would see it).
         srv.stats.command(crate::commands::table().entries.len() - 1);
+        srv.stats.latency_tracking = srv.config.latency_tracking;
+        srv.stats.latency_percentiles.clone_from(&srv.config.latency_tracking_info_percentiles);
         memory::apply_config(&mut srv);
         srv.evict.startup = crate::alloc::used_memory();
         srv
