@@ -169,6 +169,9 @@ fn run_buffered(
         max_bulk_len: srv.config.proto_max_bulk_len,
         authenticated: !srv.auth_required() || client.authenticated,
     };
+    // Time has passed since the last batch: its clock reading is stale.
+    srv.clock_us = None;
+    client.last_interaction = Instant::now();
     while client.blocked.is_none()
         && !client.close_after_reply
         && !client.close_asap
@@ -179,7 +182,6 @@ fn run_buffered(
                 if args.is_empty() {
                     continue;
                 }
-                client.last_interaction = Instant::now();
                 dispatch::execute(srv, client, args);
                 limits.authenticated = !srv.auth_required() || client.authenticated;
                 close_if_over_limit(&srv.config, client);

@@ -22,6 +22,7 @@ mod protocol;
 mod server_cmds;
 mod set;
 mod smoke;
+mod sort;
 mod strings;
 mod transactions;
 mod zset;
