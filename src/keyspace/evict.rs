@@ -148,7 +148,7 @@ fn lfu_elapsed(ldt: u32, now_ms: u64) -> u32 {
 pub fn lfu_decayed(bits: u32, decay_time: u32, now_ms: u64) -> u32 {
     let ldt = (bits >> 8) & 0xFFFF;
     let counter = bits & 255;
-    let periods = if decay_time == 0 { 0 } else { lfu_elapsed(ldt, now_ms) / decay_time };
+    let periods = lfu_elapsed(ldt, now_ms).checked_div(decay_time).unwrap_or(0);
     counter.saturating_sub(periods)
 }
 
@@ -420,7 +420,7 @@ mod tests {
         for _ in 0..300 {
             let (_, e) = ev.evict_one(&mut dbs, policy, 5, later, &mut rnd).unwrap();
             let n: usize = std::str::from_utf8(&e.key()[1..]).unwrap().parse().unwrap();
-            recent += usize::from(n % 2 == 0);
+            recent += usize::from(n.is_multiple_of(2));
         }
         // An approximation: a pool left with only recent keys picks one.
         assert!(recent <= 15, "evicted {recent} recently used keys of 300");

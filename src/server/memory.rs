@@ -346,7 +346,7 @@ pub fn overhead(srv: &mut Server, me: &Client) -> Overhead {
         dbs,
         overhead_total,
         keys,
-        bytes_per_key: if keys == 0 { 0 } else { net / keys },
+        bytes_per_key: net.checked_div(keys).unwrap_or(0),
         dataset,
         dataset_perc: dataset as f64 * 100.0 / net as f64,
         peak_perc: if peak == 0 { 0.0 } else { total as f64 * 100.0 / peak as f64 },

@@ -223,8 +223,7 @@ fn oom_rules_in_transactions_match_redis() {
     fn script(port: u16) -> Vec<Reply> {
         let mut a = Conn::connect(port);
         let mut b = Conn::connect(port);
-        let mut out = Vec::new();
-        out.push(a.cmd(&["SET", "x", "1"]));
+        let mut out = vec![a.cmd(&["SET", "x", "1"])];
         // Queued before the limit: the EXEC decides.
         out.push(a.cmd(&["MULTI"]));
         out.push(a.cmd(&["SET", "y", "2"]));
@@ -439,9 +438,8 @@ fn memory_command_and_info_fields() {
 fn policy_replies_match_redis() {
     fn script(port: u16) -> Vec<Reply> {
         let mut c = Conn::connect(port);
-        let mut out = Vec::new();
         // Every access counts: the counter's growth is deterministic.
-        out.push(c.cmd(&["CONFIG", "SET", "lfu-log-factor", "0"]));
+        let mut out = vec![c.cmd(&["CONFIG", "SET", "lfu-log-factor", "0"])];
         out.push(c.cmd(&["SET", "s", "abc"]));
         out.push(c.cmd(&["RPUSH", "l", "a", "b"]));
         out.push(c.cmd(&["OBJECT", "IDLETIME", "s"]));
