@@ -54,6 +54,9 @@ pub struct EvictState {
     pub pre_command_oom: bool,
     /// `used_memory` when the server started (`used_memory_startup`).
     pub startup: usize,
+    /// Estimated bytes of evicted values handed to the lazyfree thread and
+    /// not yet freed (reset once it has nothing pending).
+    pub lazy_pending: usize,
 }
 
 impl Default for EvictState {
@@ -64,6 +67,7 @@ impl Default for EvictState {
             wake: Rc::new(Notify::new()),
             pre_command_oom: false,
             startup: crate::alloc::used_memory(),
+            lazy_pending: 0,
         }
     }
 }
@@ -149,6 +153,17 @@ pub fn over_limit(maxmemory: u64) -> Option<usize> {
     (used > limit).then(|| used - limit)
 }
 
+/// `over_limit`, with `pending` bytes (handed to the lazyfree thread, not
+/// yet freed) counted as freed.
+fn over_limit_by(maxmemory: u64, pending: usize) -> Option<usize> {
+    let over = over_limit(maxmemory)?;
+    (over > pending).then(|| over - pending)
+}
+
+/// Elements measured to estimate what an evicted collection will free
+/// once the lazyfree thread drops it (as MEMORY USAGE's default).
+const SAMPLES_FOR_LAZY: usize = 5;
+
 /// Used memory over `maxmemory`, as a fraction (Redis's `level`).
 pub fn level(maxmemory: u64) -> f64 {
     if maxmemory == 0 {
@@ -187,15 +202,20 @@ pub fn perform_evictions(srv: &mut Server) -> Evict {
 }
 
 fn evict_until_under(srv: &mut Server) -> Evict {
-    let Some(to_free) = over_limit(srv.config.maxmemory) else {
+    let budget = time_limit_us(srv.config.maxmemory_eviction_tenacity);
+    let lazy = srv.config.lazyfree_lazy_eviction;
+    if super::lazyfree::pending_objects() == 0 {
+        srv.evict.lazy_pending = 0;
+    }
+    // Values evicted earlier and still being freed in the background count
+    // as gone already.
+    let Some(to_free) = over_limit_by(srv.config.maxmemory, srv.evict.lazy_pending) else {
         return Evict::Ok;
     };
     let Some(policy) = policy(srv.config.maxmemory_policy) else {
         return Evict::Fail;
     };
-    let budget = time_limit_us(srv.config.maxmemory_eviction_tenacity);
     let samples = srv.config.maxmemory_samples.max(1) as usize;
-    let lazy = srv.config.lazyfree_lazy_eviction;
     let now = srv.now_ms;
     let start = Instant::now();
     let mut freed: i64 = 0;
@@ -205,6 +225,12 @@ fn evict_until_under(srv: &mut Server) -> Evict {
         let before = crate::alloc::used_memory() as i64;
         let Some((db, entry)) = evict.evictor.evict_one(&mut keyspace.dbs, policy, samples, now, || rng.next_u64())
         else {
+            // Nothing left to evict; what the background thread is freeing
+            // may still bring memory under the limit (Redis waits too).
+            if lazy && wait_for_lazyfree(budget) && over_limit(srv.config.maxmemory).is_none() {
+                srv.evict.lazy_pending = 0;
+                return Evict::Ok;
+            }
             return Evict::Fail;
         };
         // What the notification allocates (messages queued to subscribers)
@@ -212,16 +238,21 @@ fn evict_until_under(srv: &mut Server) -> Evict {
         let mark = crate::alloc::used_memory() as i64;
         notify_evicted(srv, db, entry.key());
         let notified = crate::alloc::used_memory() as i64 - mark;
+        // A value freed in the background counts as freed now (its heap
+        // estimate), or one call would evict far more than it needs to.
+        let mut handed_off = 0;
         if lazy && !entry.value.is_string() {
+            handed_off = entry.value.memory_usage(SAMPLES_FOR_LAZY);
+            srv.evict.lazy_pending += handed_off;
             super::lazyfree::free_later(entry, 1);
         } else {
             drop(entry);
         }
-        freed += before - crate::alloc::used_memory() as i64 + notified;
+        freed += before - crate::alloc::used_memory() as i64 + notified + handed_off as i64;
         srv.stats.evicted_keys += 1;
         keys += 1;
         if keys.is_multiple_of(16) {
-            if lazy && over_limit(srv.config.maxmemory).is_none() {
+            if lazy && over_limit_by(srv.config.maxmemory, srv.evict.lazy_pending).is_none() {
                 break;
             }
             if start.elapsed().as_micros() as u64 > budget {
@@ -239,6 +270,19 @@ fn evict_until_under(srv: &mut Server) -> Evict {
 /// freed. Nothing to do until keyspace notifications exist (pub/sub).
 #[inline]
 fn notify_evicted(_srv: &mut Server, _db: usize, _key: &[u8]) {}
+
+/// Waits up to `budget_us` (at least 1 ms) for the lazyfree thread to free
+/// what it was handed; returns whether it did.
+fn wait_for_lazyfree(budget_us: u64) -> bool {
+    let deadline = Instant::now() + std::time::Duration::from_micros(budget_us.clamp(1000, 100_000));
+    while super::lazyfree::pending_objects() > 0 {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+    true
+}
 
 /// Starts the background eviction task unless it runs already (Redis's
 /// `startEvictionTimeProc`).

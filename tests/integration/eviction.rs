@@ -519,3 +519,88 @@ fn policy_replies_match_redis() {
         assert_eq!(o, t, "reply {i}");
     }
 }
+
+/// Blocking commands over the limit under `noeviction`, against both
+/// servers: BLMOVE and BRPOPLPUSH may grow memory (DENYOOM) and are
+/// refused; BLPOP only removes and is served (timing out on a missing key);
+/// a client blocked before the limit is served by a push made after it is
+/// lifted.
+#[test]
+#[ignore = "needs redis-server"]
+fn oom_rules_for_blocking_commands_match_redis() {
+    fn script(port: u16) -> Vec<Reply> {
+        let mut a = Conn::connect(port);
+        let mut b = Conn::connect(port);
+        let mut out = vec![a.cmd(&["RPUSH", "src", "x", "y"])];
+        out.push(b.cmd(&["CONFIG", "SET", "maxmemory", "1"]));
+        out.push(a.cmd(&["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0.01"]));
+        out.push(a.cmd(&["BRPOPLPUSH", "src", "dst", "0.01"]));
+        out.push(a.cmd(&["BLPOP", "src", "0.01"]));
+        out.push(a.cmd(&["BLPOP", "nokey", "0.01"]));
+        out.push(a.cmd(&["LPUSH", "src", "z"]));
+        out.push(a.cmd(&["LPOP", "src"]));
+        out.push(b.cmd(&["CONFIG", "SET", "maxmemory", "0"]));
+        a.send(&["BLPOP", "later", "5"]);
+        // Wait until `a` is blocked.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !info_text(&mut b, "clients").contains("blocked_clients:1\r\n") {
+            assert!(Instant::now() < deadline, "client never blocked");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        out.push(b.cmd(&["RPUSH", "later", "v"]));
+        out.push(a.read_reply());
+        out.push(b.cmd(&["EXISTS", "src", "dst", "later"]));
+        out
+    }
+    let ours = script(TestServer::start(&[]).port);
+    let redis = RealRedis::start(&[]);
+    let theirs = script(redis.port);
+    assert_eq!(ours, theirs);
+    assert_eq!(ours[2], err(OOM));
+    assert_eq!(ours[4], arr(vec![bulk("src"), bulk("x")]));
+}
+
+/// `lazyfree-lazy-eviction yes`: evicted collections are freed in the
+/// background; eviction stops once memory is back under the limit and no
+/// write fails.
+#[test]
+fn lazy_eviction_frees_in_the_background() {
+    let srv = TestServer::start(&["--maxmemory-policy", "allkeys-lru", "--lazyfree-lazy-eviction", "yes"]);
+    let mut c = srv.conn();
+    let mut buf = Vec::new();
+    for i in 0..200 {
+        let key = format!("h:{i}");
+        let mut args: Vec<Vec<u8>> = vec![b"HSET".to_vec(), key.into_bytes()];
+        for f in 0..200 {
+            args.push(format!("field:{f}").into_bytes());
+            args.push(vec![b'v'; 64]);
+        }
+        let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        buf.extend_from_slice(&encode(&refs));
+    }
+    let replies = pipeline(&mut c, buf, 200);
+    assert!(replies.iter().all(|r| *r == int(200)));
+    let used = info_field(&mut c, "used_memory");
+    let limit = used - used / 4;
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", &limit.to_string()]), ok());
+    for i in 0..200 {
+        let r = c.cmd(&["HSET", &format!("more:{i}"), "f", "v"]);
+        assert_eq!(r, int(1), "write {i}");
+    }
+    let evicted = info_field(&mut c, "evicted_keys");
+    assert!((30..=120).contains(&evicted), "about a quarter of the hashes went, not all ({evicted})");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(&mut c, "used_memory") > limit {
+        assert!(Instant::now() < deadline, "the background thread frees what was evicted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Both figures at one point (no eviction runs inside a transaction).
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["DBSIZE"]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["INFO", "stats"]), simple("QUEUED"));
+    let Reply::Array(r) = c.cmd(&["EXEC"]) else { panic!("EXEC answers an array") };
+    let (Reply::Int(left), Reply::Bulk(stats)) = (&r[0], &r[1]) else { panic!("{r:?}") };
+    let stats = String::from_utf8_lossy(stats);
+    let evicted: i64 = stats.lines().find_map(|l| l.strip_prefix("evicted_keys:")).unwrap().parse().unwrap();
+    assert_eq!(left + evicted, 400);
+}
