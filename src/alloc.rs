@@ -89,6 +89,13 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// What an allocation of `size` bytes adds to `used_memory` (0 for none):
+/// MEMORY USAGE counts values with it.
+#[inline]
+pub const fn usable_size(size: usize) -> usize {
+    if size == 0 { 0 } else { usable(size) }
+}
+
 /// Allocations and reallocations made so far by the calling thread.
 pub fn thread_allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)

@@ -124,6 +124,11 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let pass = ctx.srv.config.requirepass.clone();
         ctx.srv.acl.set_default_password(&pass);
     }
+    crate::server::memory::config_changed(ctx.srv, &old);
+    // Latency tracking is applied from the configuration (a first call of a
+    // command otherwise allocates its histogram even with tracking off).
+    ctx.srv.stats.latency_tracking = ctx.srv.config.latency_tracking;
+    ctx.srv.stats.latency_percentiles.clone_from(&ctx.srv.config.latency_tracking_info_percentiles);
     let config = &ctx.srv.config;
     if config.loglevel != old.loglevel {
         crate::log::set_level(config.loglevel);

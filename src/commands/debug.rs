@@ -306,9 +306,11 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     // Small integers are Redis's shared objects.
     let shared = encoding == "int" && e.value.as_str().and_then(parse_i64).is_some_and(|n| (0..10000).contains(&n));
     let refcount = if shared { i32::MAX as i64 } else { 1 };
-    let lru = e.meta & LRU_MASK;
-    let clock = lru_clock(now);
-    let idle = if clock >= lru { clock - lru } else { clock + (LRU_MASK - lru) };
+    let bits = e.meta & LRU_MASK;
+    let idle = crate::keyspace::evict::lru_idle_ms(bits, now) / 1000;
+    // Redis prints its object's `lru` field: the 24-bit seconds clock of the
+    // last access (or the LFU bits, which keys here keep as Redis does).
+    let lru = if db.access_bits.lfu { bits } else { lru_clock(now).wrapping_sub(idle as u32) & ((1 << 24) - 1) };
     let line = format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
         &e.value,

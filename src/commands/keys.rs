@@ -15,7 +15,7 @@ use bytes::Bytes;
 use super::args::{int, is};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, acl};
-use crate::keyspace::db::{LRU_MASK, lru_clock};
+use crate::keyspace::evict::lru_idle_ms;
 use crate::keyspace::{Access, CompactBytes, Value};
 use crate::protocol::ReplyWriter;
 
@@ -638,35 +638,27 @@ fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let now = ctx.now();
     let Some(entry) = object_lookup(ctx, &args[2]) else { return Ok(()) };
-    let lru = entry.meta & LRU_MASK;
+    let idle = lru_idle_ms(entry.meta, now) / 1000;
     if lfu {
         return Err(CmdError::text(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    let clock = lru_clock(now);
-    let idle = if clock >= lru { clock - lru } else { clock + (LRU_MASK - lru) };
-    ctx.out().int(i64::from(idle));
+    ctx.out().int(idle as i64);
     Ok(())
 }
 
-/// Redis's LFU_INIT_VAL: the counter of a key not yet accessed.
-const LFU_INIT_VAL: i64 = 5;
-
 fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lfu = lfu_policy(ctx);
-    if object_lookup(ctx, &args[2]).is_none() {
-        return Ok(());
-    }
+    let (now, decay) = (ctx.now(), ctx.srv.config.lfu_decay_time);
+    let Some(entry) = object_lookup(ctx, &args[2]) else { return Ok(()) };
+    let counter = crate::keyspace::evict::lfu_decayed(entry.meta, decay, now);
     if !lfu {
         return Err(CmdError::text(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
         ));
     }
-    // TODO(eviction): keep Redis's LFU counter (8 bits + 16-bit minutes) in
-    // the entry's meta bits under an LFU policy and answer its decayed value;
-    // until then every key reports the initial counter.
-    ctx.out().int(LFU_INIT_VAL);
+    ctx.out().int(i64::from(counter));
     Ok(())
 }
 
@@ -808,7 +800,16 @@ mod tests {
         run(&mut srv, &mut client, "set k 100");
         assert_eq!(run(&mut srv, &mut client, "object refcount k"), Reply::Int(i32::MAX as i64));
         srv.config.maxmemory_policy = crate::config::MaxmemoryPolicy::AllkeysLfu;
-        assert_eq!(run(&mut srv, &mut client, "object freq k"), Reply::Int(5));
+        crate::server::memory::apply_config(&mut srv);
+        run(&mut srv, &mut client, "del k");
+        run(&mut srv, &mut client, "set k 100");
+        assert_eq!(run(&mut srv, &mut client, "object freq k"), Reply::Int(5), "a new key starts at LFU_INIT_VAL");
+        run(&mut srv, &mut client, "get k");
+        assert_eq!(
+            run(&mut srv, &mut client, "object freq k"),
+            Reply::Int(6),
+            "at the initial value a read always counts"
+        );
         assert_eq!(
             run(&mut srv, &mut client, "object idletime k"),
             Reply::Error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into())
@@ -825,9 +826,9 @@ mod tests {
         run(&mut srv, &mut client, "set k v");
         // Age the entry by rewinding its LRU clock 7 seconds.
         let db = &mut srv.keyspace.dbs[0];
+        let aged = db.access_bits.with_idle_secs(7, crate::util::time::unix_ms()).unwrap();
         let e = db.lookup(b"k", 0, crate::keyspace::Access::Peek).unwrap();
-        let lru = e.meta & super::LRU_MASK;
-        e.meta = (e.meta & !super::LRU_MASK) | (lru.wrapping_sub(7) & super::LRU_MASK);
+        e.meta = (e.meta & !crate::keyspace::db::LRU_MASK) | aged;
         let Reply::Int(idle) = run(&mut srv, &mut client, "object idletime k") else { panic!() };
         assert!((7..=8).contains(&idle), "idle {idle}");
         run(&mut srv, &mut client, "get k");

@@ -21,6 +21,7 @@ pub mod hash;
 pub mod info;
 pub mod keys;
 pub mod list;
+pub mod memory;
 pub mod persistence;
 pub mod pubsub;
 pub mod scripting;
@@ -422,6 +423,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     scripting::COMMANDS,
     persistence::COMMANDS,
     acl_cmd::COMMANDS,
+    memory::COMMANDS,
 ];
 
 /// The table built from `FAMILIES` once.

@@ -8,7 +8,7 @@ use super::args::is;
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, acl};
 use crate::config::MaxmemoryPolicy;
-use crate::keyspace::db::{LRU_MASK, lru_clock};
+use crate::keyspace::db::LRU_MASK;
 use crate::keyspace::{Access, CompactBytes};
 use crate::persistence::{dump, values};
 use crate::server::save;
@@ -159,6 +159,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .ok_or_else(|| CmdError::err("Bad data format"))?;
     let lfu = matches!(ctx.srv.config.maxmemory_policy, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu);
     let db = ctx.db();
+    let access = db.access_bits;
     let deleted = replace && db.remove(key, now).is_some();
     let at = if ttl != 0 && !absttl { ttl.saturating_add(now as i64) } else { ttl };
     if ttl != 0 && at <= now as i64 {
@@ -171,13 +172,16 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     }
     let entry = db.insert_absent(CompactBytes::new(key), value, if ttl != 0 { at as u64 } else { 0 }, now);
-    if let (Some(idle), false) = (idle, lfu) {
-        let clock = lru_clock(now);
-        let idle = idle.min(i64::from(LRU_MASK)) as u32;
-        entry.meta = (entry.meta & !LRU_MASK) | (clock.wrapping_sub(idle) & LRU_MASK);
+    // Redis's objectSetLRUOrLFU: IDLETIME under an LRU policy, FREQ under
+    // an LFU one; the other is ignored.
+    let bits = match (idle, freq) {
+        (Some(idle), _) if !lfu => access.with_idle_secs(idle as u64, now),
+        (_, Some(freq)) if lfu => access.with_freq(freq as u8, now),
+        _ => None,
+    };
+    if let Some(bits) = bits {
+        entry.meta = (entry.meta & !LRU_MASK) | bits;
     }
-    // FREQ needs an LFU counter, which keys do not keep yet.
-    let _ = freq;
     ctx.srv.dirty += 1;
     ctx.notify(N::GENERIC, "restore", key);
     ctx.out().ok();

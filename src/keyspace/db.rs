@@ -19,6 +19,7 @@
 //! read lookup.
 
 use super::entry::Entry;
+use super::evict::AccessBits;
 use super::interest::Interest;
 use super::snapshot::{EncodeFn, TableSnapshot};
 use super::value::Value;
@@ -28,12 +29,14 @@ use crate::util::glob::glob_match;
 
 /// Node flag: the node's key hash is in `Db::volatile`.
 pub const META_VOLATILE_INDEXED: u32 = 1 << 31;
-/// Node meta bits holding the LRU clock (seconds, wrapping).
-pub const LRU_MASK: u32 = (1 << 24) - 1;
+/// Node meta bits holding the key's access data: its LRU clock (28 bits)
+/// or its LFU counter (the low 24), see `evict`. Bits 28..31 are flags.
+pub const LRU_MASK: u32 = (1 << 28) - 1;
 
-/// The LRU clock value for a Unix time in ms (Redis's 24-bit, 1 s clock).
+/// Redis's 24-bit, 1 s server LRU clock for a Unix time in ms (INFO
+/// `lru_clock`). Keys record accesses in finer ticks: `evict::lru_ticks`.
 pub fn lru_clock(now_ms: u64) -> u32 {
-    ((now_ms / 1000) as u32) & LRU_MASK
+    ((now_ms / 1000) as u32) & ((1 << 24) - 1)
 }
 
 /// How a lookup counts and touches.
@@ -103,6 +106,9 @@ pub struct Db {
     /// Clients watching or blocked on keys of this database (stays with the
     /// database number across SWAPDB).
     pub interest: Interest,
+    /// How accesses update a key's LRU clock or LFU counter (set from the
+    /// eviction policy, see `evict`).
+    pub access_bits: AccessBits,
     /// The running snapshot's state for `dict` (moves with it on SWAPDB).
     snap: Option<Box<TableSnapshot>>,
     /// Tables emptied (FLUSHDB/FLUSHALL) while a snapshot had not finished
@@ -124,6 +130,7 @@ impl Db {
             avg_ttl: 0,
             stats: DbStats::default(),
             interest: Interest::default(),
+            access_bits: AccessBits::default(),
             snap: None,
             detached: Vec::new(),
             record_events: 0,
@@ -148,6 +155,12 @@ impl Db {
         }
     }
 
+    /// The memory limit the key table's growth must respect (0: none; see
+    /// `Dict::grow_limit`).
+    pub fn set_grow_limit(&mut self, limit: usize) {
+        self.dict.grow_limit = limit;
+    }
+
     /// Keys in the table, including expired ones not yet reclaimed.
     pub fn len(&self) -> usize {
         self.dict.len()
@@ -160,6 +173,11 @@ impl Db {
     /// Keys with a TTL.
     pub fn expires_count(&self) -> usize {
         self.expires
+    }
+
+    /// Bytes of the volatile index (the TTL overhead in MEMORY STATS).
+    pub fn volatile_index_bytes(&self) -> usize {
+        self.volatile.capacity() * std::mem::size_of::<u64>()
     }
 
     pub fn dict(&self) -> &Dict<Entry> {
@@ -206,7 +224,7 @@ impl Db {
         }
         let n = self.dict.find_mut(h, key)?;
         if matches!(access, Access::Read | Access::Write) {
-            n.meta = (n.meta & !LRU_MASK) | lru_clock(now);
+            n.meta = (n.meta & !LRU_MASK) | self.access_bits.touched(n.meta & LRU_MASK, now);
         }
         Some(n)
     }
@@ -221,7 +239,6 @@ impl Db {
     /// given. Returns the entry.
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now: u64) -> &mut Entry {
         let h = self.dict.hash(key);
-        let lru = lru_clock(now);
         let live = self.check_live(h, key, now);
         self.guard(h);
         if live {
@@ -234,7 +251,9 @@ impl Db {
                 Ttl::Clear => 0,
             };
             n.value = value;
-            n.meta = (n.meta & !LRU_MASK) | lru;
+            // An overwrite is an access; under LFU the counter carries over
+            // (Redis's lookupKeyWrite, then dbSetValue keeping `lru`).
+            n.meta = (n.meta & !LRU_MASK) | self.access_bits.touched(n.meta & LRU_MASK, now);
             n.expire = new;
             if old == 0 && new != 0 {
                 self.expires += 1;
@@ -251,7 +270,7 @@ impl Db {
                 Ttl::At(at) => at,
                 Ttl::Keep | Ttl::Clear => 0,
             };
-            let mut meta = lru;
+            let mut meta = self.access_bits.initial(now);
             if expire != 0 {
                 self.expires += 1;
                 self.volatile.push(h);
@@ -438,6 +457,90 @@ impl Db {
         (sampled, expired)
     }
 
+    /// Eviction sampling: calls `f` with about `count` entries, from all
+    /// keys (`Dict::sample`) or, with `volatile_only`, from keys with a TTL
+    /// found through the volatile index (stale index entries met on the way
+    /// are dropped). Expired keys may be among them, as in Redis.
+    pub fn sample(
+        &mut self,
+        count: usize,
+        volatile_only: bool,
+        mut rnd: impl FnMut() -> u64,
+        mut f: impl FnMut(&Entry),
+    ) {
+        if !volatile_only {
+            self.dict.sample(count, rnd, f);
+            return;
+        }
+        let mut found = 0;
+        let mut tries = 0;
+        while found < count && tries < count * 10 && self.expires > 0 && !self.volatile.is_empty() {
+            tries += 1;
+            let idx = (rnd() % self.volatile.len() as u64) as usize;
+            let h = self.volatile[idx];
+            let before = found;
+            self.dict.for_each_in_chain(h, |n| {
+                if n.expire != 0 {
+                    f(n);
+                    found += 1;
+                }
+            });
+            if found == before {
+                self.drop_volatile_entry(idx);
+            }
+        }
+    }
+
+    /// A random key with a TTL (volatile-random), or `None` if there is none.
+    pub fn random_volatile(&mut self, mut rnd: impl FnMut() -> u64) -> Option<Vec<u8>> {
+        while self.expires > 0 && !self.volatile.is_empty() {
+            let idx = (rnd() % self.volatile.len() as u64) as usize;
+            let h = self.volatile[idx];
+            let mut n = 0u64;
+            self.dict.for_each_in_chain(h, |e| n += u64::from(e.expire != 0));
+            if n > 0 {
+                let mut pick = rnd() % n;
+                let mut key = None;
+                self.dict.for_each_in_chain(h, |e| {
+                    if e.expire != 0 {
+                        if pick == 0 && key.is_none() {
+                            key = Some(e.key().to_vec());
+                        }
+                        pick = pick.saturating_sub(1);
+                    }
+                });
+                return key;
+            }
+            self.drop_volatile_entry(idx);
+        }
+        None
+    }
+
+    /// Removes a stale entry of the volatile index (no key with its hash
+    /// has a TTL), clearing the indexed flag of keys with that hash.
+    fn drop_volatile_entry(&mut self, idx: usize) {
+        let h = self.volatile.swap_remove(idx);
+        self.dict.for_each_with_hash_mut(h, |e| e.meta &= !META_VOLATILE_INDEXED);
+    }
+
+    /// Deletes `key` to free memory (Redis's eviction: `dbSyncDelete` plus
+    /// `signalModifiedKey`), whether or not its TTL has passed, and returns
+    /// the entry so the caller can free it now or in the background. With
+    /// `volatile_only`, a key without a TTL stays.
+    pub fn evict(&mut self, key: &[u8], volatile_only: bool) -> Option<Entry> {
+        let h = self.dict.hash(key);
+        if volatile_only && self.dict.find(h, key).is_none_or(|e| e.expire == 0) {
+            return None;
+        }
+        self.guard(h);
+        let node = self.dict.remove(h, key)?;
+        if node.expire != 0 {
+            self.expires -= 1;
+        }
+        self.interest.modified(key, false);
+        Some(node)
+    }
+
     /// Scan step over keys (see `Dict::scan`).
     pub fn scan(&self, cursor: u64, f: impl FnMut(&Entry)) -> u64 {
         self.dict.scan(cursor, f)
@@ -535,7 +638,7 @@ impl Db {
         let h = self.dict.hash(&key);
         debug_assert!(self.dict.find(h, &key).is_none(), "insert_absent on a present key");
         self.guard(h);
-        let mut meta = lru_clock(now);
+        let mut meta = self.access_bits.initial(now);
         if expire != 0 {
             self.expires += 1;
             self.volatile.push(h);
@@ -563,11 +666,9 @@ impl Db {
             return Err((key, value));
         }
         self.guard(h);
-        let clock = lru_clock(now);
-        let mut meta = match idle {
-            Some(idle) => clock.wrapping_sub((idle.min(u64::from(LRU_MASK))) as u32) & LRU_MASK,
-            None => clock,
-        };
+        let mut meta = idle
+            .and_then(|idle| self.access_bits.with_idle_secs(idle, now))
+            .unwrap_or_else(|| self.access_bits.initial(now));
         if expire != 0 {
             self.expires += 1;
             self.volatile.push(h);

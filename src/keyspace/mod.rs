@@ -4,6 +4,7 @@
 
 pub mod db;
 pub mod entry;
+pub mod evict;
 pub mod expire;
 pub mod interest;
 pub mod snapshot;

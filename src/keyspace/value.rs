@@ -113,6 +113,23 @@ impl Value {
         }
     }
 
+    /// Bytes allocated for the value beyond its slot in the key's node, as
+    /// MEMORY USAGE reports them: allocator sizes, and for large
+    /// collections the table plus the strings of `samples` elements scaled
+    /// to all (Redis's `objectComputeSize`; `usize::MAX` counts all).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        use crate::alloc::usable_size;
+        match self {
+            Value::Str(s) => s.alloc_size(),
+            Value::Embstr(s) => usable_size(std::mem::size_of::<CompactBytes>()) + s.alloc_size(),
+            Value::Raw(v) => usable_size(std::mem::size_of::<Vec<u8>>()) + usable_size(v.capacity()),
+            Value::List(l) => usable_size(std::mem::size_of::<crate::types::List>()) + l.heap_size(),
+            Value::Hash(h) => h.memory_usage(samples),
+            Value::Set(s) => s.memory_usage(samples),
+            Value::ZSet(z) => z.memory_usage(samples),
+        }
+    }
+
     /// Approximate heap bytes owned by the value (for MEMORY USAGE, freeing
     /// decisions and the dataset estimate).
     pub fn heap_size(&self) -> usize {

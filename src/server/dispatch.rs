@@ -3,7 +3,9 @@
 //! written and counted here, in one place. After each top-level command the
 //! keyspace's records are acted on: clients whose WATCHed keys were touched
 //! are flagged, and clients blocked on keys that got values are served.
-//! Every rule comes from the command table.
+//! Every rule comes from the command table. With `maxmemory` set, keys are
+//! evicted before each command, and commands that may grow memory are
+//! refused while it stays over the limit (`oom_check`).
 
 use bytes::Bytes;
 
@@ -11,6 +13,7 @@ use super::Server;
 use super::acl::{Denied, LogEntry, Reason};
 use super::blocking;
 use super::client::{Client, ReplyMode};
+use super::memory;
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_us;
 
@@ -61,7 +64,8 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         client.reply_mode = ReplyMode::SkipThis;
     }
     let reply_start = client.out.len();
-    match check(srv, client, args) {
+    let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id).map(|()| id));
+    match checked {
         Err((id, e)) => reject(srv, client, id, &e),
         Ok(id) => {
             let spec = commands::table().entries[id].spec;
@@ -128,6 +132,39 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     Ok(id)
 }
 
+/// Redis's OOM error.
+const OOM: CmdError = CmdError::text("OOM command not allowed when used memory > 'maxmemory'.");
+
+/// The maxmemory step of Redis's `processCommand`: evict first; if memory
+/// stays over the limit with nothing left to evict, refuse a command that
+/// may grow memory (flagged DENYOOM, an EXEC whose transaction holds one,
+/// and anything queued inside MULTI except EXEC, DISCARD, QUIT and RESET).
+fn oom_check(srv: &mut Server, client: &mut Client, id: usize) -> Result<(), (Option<usize>, CmdError)> {
+    if srv.config.maxmemory == 0 {
+        return Ok(());
+    }
+    let evicted = srv.stats.evicted_keys;
+    let out_of_memory = memory::perform_evictions(srv) == memory::Evict::Fail;
+    if srv.stats.evicted_keys != evicted {
+        flag_touched_watchers(srv, client);
+    }
+    if out_of_memory {
+        let entry = &commands::table().entries[id];
+        let mut refuse = entry.spec.has(flags::DENYOOM);
+        if let Some(m) = &client.multi {
+            let name = entry.fullname.as_str();
+            refuse |= !matches!(name, "exec" | "discard" | "quit" | "reset");
+            refuse |=
+                name == "exec" && m.queue.iter().any(|(q, _)| commands::table().entries[*q].spec.has(flags::DENYOOM));
+        }
+        if refuse {
+            return Err((Some(id), OOM));
+        }
+    }
+    srv.evict.pre_command_oom = out_of_memory;
+    Ok(())
+}
+
 /// A command the client's user may not run: logged in the ACL log, and
 /// answered with Redis's NOPERM text.
 fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], denied: Denied) -> CmdError {
@@ -166,11 +203,23 @@ fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], deni
 }
 
 /// A command refused before running: counted, answered, and inside MULTI it
-/// dooms the transaction (EXECABORT).
+/// dooms the transaction (EXECABORT). A refused EXEC discards the
+/// transaction and says why (Redis's `execCommandAbort`).
 fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError) {
     client.last_cmd = id;
     if let Some(id) = id {
         srv.stats.command(id).rejected_calls += 1;
+        if commands::table().entries[id].fullname == "exec" {
+            commands::transactions::discard_transaction(srv, client);
+            // Redis formats these errors without the ERR code.
+            let msg = e.wire();
+            let why = msg.strip_prefix(b"ERR ").unwrap_or(&msg);
+            let mut text = b"EXECABORT Transaction discarded because of: ".to_vec();
+            text.extend_from_slice(why);
+            srv.stats.error(&text);
+            client.out.error(&text);
+            return;
+        }
     }
     if let Some(m) = client.multi.as_mut() {
         m.failed = true;
@@ -229,6 +278,7 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
         b.cmd = id;
     }
     srv.stats.total_commands += u64::from(count_call);
+    srv.stats.update_peak_memory();
     let changed = srv.dirty != dirty_before;
     for db in &mut srv.keyspace.dbs {
         db.end_command(changed);

@@ -148,6 +148,9 @@ mod proc {
 
 /// Renders the INFO text for `sections`. `me` is the calling client.
 pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
+    // Memory figures first, before this reply's own buffer is allocated (a
+    // client polling INFO under maxmemory must not see INFO itself).
+    let mh = sections.has(Sections::MEMORY).then(|| super::memory::overhead(srv, me));
     let mut out = String::with_capacity(4096);
     let mut first = true;
     let mut header = |out: &mut String, name: &str| {
@@ -221,17 +224,16 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "clients_in_timeout_table:0");
     }
 
-    if sections.has(Sections::MEMORY) {
+    if let Some(mh) = mh {
         header(&mut out, "Memory");
-        let used = srv.stats.update_peak_memory() as u64;
-        let peak = srv.stats.peak_memory as u64;
-        let rss = crate::alloc::rss() as u64;
+        let used = mh.total as u64;
+        let peak = mh.peak as u64;
+        let rss = mh.rss as u64;
         let total = proc::total_memory();
         let maxmem = maxmemory(srv);
-        let startup = 0u64;
-        let dataset_overhead = srv.keyspace.dbs.iter().map(|d| d.dict().bucket_bytes() as u64).sum::<u64>();
-        let overhead = dataset_overhead.min(used);
-        let dataset = used.saturating_sub(overhead);
+        let startup = mh.startup as u64;
+        let overhead = mh.overhead_total as u64;
+        let dataset = mh.dataset as u64;
         let perc = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
         let frag = if used == 0 { 0.0 } else { rss as f64 / used as f64 };
         let policy = srv.config.maxmemory_policy.name();
@@ -245,7 +247,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "used_memory_overhead:{overhead}");
         line!(out, "used_memory_startup:{startup}");
         line!(out, "used_memory_dataset:{dataset}");
-        line!(out, "used_memory_dataset_perc:{:.2}%", perc(dataset, used.saturating_sub(startup)));
+        line!(out, "used_memory_dataset_perc:{:.2}%", mh.dataset_perc);
         line!(out, "allocator_allocated:{used}");
         line!(out, "allocator_active:{used}");
         line!(out, "allocator_resident:{rss}");
@@ -279,11 +281,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "mem_replication_backlog:0");
         line!(out, "mem_total_replication_buffers:0");
         line!(out, "mem_clients_slaves:0");
-        let mut clients_mem = 0;
-        srv.clients.for_each(me, |c| {
-            clients_mem += std::mem::size_of::<Client>() + c.query_buf_len + c.query_buf_free + c.out.buf.capacity()
-        });
-        line!(out, "mem_clients_normal:{clients_mem}");
+        line!(out, "mem_clients_normal:{}", mh.clients_normal);
         line!(out, "mem_cluster_links:0");
         line!(out, "mem_aof_buffer:0");
         line!(out, "mem_allocator:libc");
@@ -336,10 +334,11 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "expired_stale_perc:0.00");
         line!(out, "expired_time_cap_reached_count:0");
         line!(out, "expire_cycle_cpu_milliseconds:0");
-        line!(out, "evicted_keys:0");
+        let exceeded_now = st.eviction_exceeded_since.map_or(0, |t| t.elapsed().as_micros() as u64);
+        line!(out, "evicted_keys:{}", st.evicted_keys);
         line!(out, "evicted_clients:0");
-        line!(out, "total_eviction_exceeded_time:0");
-        line!(out, "current_eviction_exceeded_time:0");
+        line!(out, "total_eviction_exceeded_time:{}", (st.eviction_exceeded_us + exceeded_now) / 1000);
+        line!(out, "current_eviction_exceeded_time:{}", exceeded_now / 1000);
         line!(out, "keyspace_hits:{}", srv.keyspace.hits());
         line!(out, "keyspace_misses:{}", srv.keyspace.misses());
         line!(out, "pubsub_channels:{}", srv.pubsub.channel_count());

@@ -17,6 +17,7 @@ pub mod info;
 pub mod latency;
 pub mod lazyfree;
 pub mod listener;
+pub mod memory;
 pub mod notify;
 pub mod pubsub;
 pub mod save;
@@ -72,6 +73,8 @@ pub struct Server {
     pub acl: acl::Acl,
     /// The accept loops, and how to move them (CONFIG SET port/bind).
     pub listeners: listener::Listeners,
+    /// `maxmemory` eviction: the pool, the background task's state.
+    pub evict: memory::EvictState,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
     pub persist: save::Persist,
     /// Pub/Sub channels and patterns with their subscribers.
@@ -84,7 +87,7 @@ impl Server {
     pub fn new(config: Config) -> Server {
         let now = unix_ms();
         let run_id = random_hex40();
-        Server {
+        let mut srv = Server {
             keyspace: Keyspace::new(config.databases),
             clients: Clients::default(),
             stats: Stats::default(),
@@ -103,11 +106,21 @@ impl Server {
             lastsave: now / 1000,
             acl: acl::Acl::new(&config.requirepass),
             listeners: listener::Listeners::default(),
+            evict: memory::EvictState::default(),
             persist: save::Persist::default(),
             pubsub: pubsub::PubSub::default(),
             notify_recording: false,
             config,
-        }
+        };
+        // Every command's counters up front, as Redis keeps them in its
+        // command table: a first call must not grow memory (an eviction
+        // margin of a few KB would see it).
+        srv.stats.command(crate::commands::table().entries.len() - 1);
+        srv.stats.latency_tracking = srv.config.latency_tracking;
+        srv.stats.latency_percentiles.clone_from(&srv.config.latency_tracking_info_percentiles);
+        memory::apply_config(&mut srv);
+        srv.evict.startup = crate::alloc::used_memory();
+        srv
     }
 
     /// Must a connection authenticate before running commands? (The
@@ -165,6 +178,7 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     listener::start(&server, bound);
     tokio::task::spawn_local(cron::run(server.clone()));
     tokio::task::spawn_local(save::run(server.clone()));
+    tokio::task::spawn_local(memory::eviction_task(server.clone()));
     if let Some(rx) = loading {
         save::finish_loading(server.clone(), rx).await?;
     }

@@ -47,6 +47,13 @@ pub struct Stats {
     pub latency_tracking: bool,
     /// `latency-tracking-info-percentiles`.
     pub latency_percentiles: Vec<f64>,
+    /// Keys deleted to stay under `maxmemory` (INFO `evicted_keys`).
+    pub evicted_keys: u64,
+    /// Time spent over `maxmemory` in finished episodes, in µs
+    /// (`total_eviction_exceeded_time`, shown in ms).
+    pub eviction_exceeded_us: u64,
+    /// Since when memory has been over the limit, if it is now.
+    pub eviction_exceeded_since: Option<std::time::Instant>,
 }
 
 impl Default for Stats {
@@ -65,6 +72,9 @@ impl Default for Stats {
             latency: Vec::new(),
             latency_tracking: true,
             latency_percentiles: vec![50.0, 99.0, 99.9],
+            evicted_keys: 0,
+            eviction_exceeded_us: 0,
+            eviction_exceeded_since: None,
         }
     }
 }

@@ -54,6 +54,11 @@ impl CompactBytes {
         }
     }
 
+    /// Bytes allocated for the string as the allocator counts them (0 inline).
+    pub fn alloc_size(&self) -> usize {
+        crate::alloc::usable_size(self.heap_size())
+    }
+
     pub fn into_vec(self) -> Vec<u8> {
         match self {
             CompactBytes::Inline { len, buf } => buf[..len as usize].to_vec(),

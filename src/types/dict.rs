@@ -80,6 +80,8 @@ impl<T> Table<T> {
 const INITIAL_SIZE: usize = 4;
 /// Grow even while resizing is discouraged once chains average this length.
 const FORCE_RESIZE_RATIO: usize = 5;
+/// Under a memory limit, grow past it anyway once chains average this.
+const MAX_LOAD_FACTOR: f64 = 1.618;
 /// Shrink when fewer than this percentage of buckets are used.
 const MIN_FILL_PERCENT: usize = 10;
 
@@ -89,6 +91,11 @@ pub struct Dict<T> {
     hasher: foldhash::fast::RandomState,
     /// False while a snapshot walks the table: only forced growth happens.
     pub can_resize: bool,
+    /// The memory limit growth must respect (0: none). Doubling the bucket
+    /// array is put off while it would take the process's allocated bytes
+    /// past it, unless chains average more than 1.618 (Redis's
+    /// `dictExpandAllowed`, set on the keyspace's tables only).
+    pub grow_limit: usize,
     /// No rehash steps, no resize at all (see the module notes).
     frozen: bool,
 }
@@ -101,7 +108,14 @@ impl<T: Keyed> Default for Dict<T> {
 
 impl<T: Keyed> Dict<T> {
     pub fn new() -> Dict<T> {
-        Dict { t: Default::default(), rehash_idx: None, hasher: Default::default(), can_resize: true, frozen: false }
+        Dict {
+            t: Default::default(),
+            rehash_idx: None,
+            hasher: Default::default(),
+            can_resize: true,
+            frozen: false,
+            grow_limit: 0,
+        }
     }
 
     #[inline]
@@ -332,6 +346,59 @@ impl<T: Keyed> Dict<T> {
         Some(&cur.item)
     }
 
+    /// Calls `f` with up to `count` items taken from consecutive buckets
+    /// starting at a random one, as Redis's `dictGetSomeKeys`: cheap (at
+    /// most `10 * count` bucket steps, and a long run of empty buckets jumps
+    /// elsewhere), not uniform. Eviction samples candidates with it.
+    /// Returns how many items were visited.
+    pub fn sample(&self, count: usize, mut rnd: impl FnMut() -> u64, mut f: impl FnMut(&T)) -> usize {
+        let count = count.min(self.len());
+        if count == 0 {
+            return 0;
+        }
+        let tables = self.tables_in_use();
+        let mask = self.t[..tables].iter().map(|t| t.mask()).max().unwrap_or(0);
+        let rehashed = self.rehash_idx.unwrap_or(0);
+        let mut steps = count * 10;
+        let mut i = rnd() as usize & mask;
+        let mut empty_run = 0;
+        let mut stored = 0;
+        while stored < count && steps > 0 {
+            steps -= 1;
+            for j in 0..tables {
+                // Buckets of table 0 below the rehash index are empty.
+                if tables == 2 && j == 0 && i < rehashed {
+                    if i >= self.t[1].buckets.len() {
+                        i = rehashed;
+                    } else {
+                        continue;
+                    }
+                }
+                let Some(link) = self.t[j].buckets.get(i) else { continue };
+                let mut cur = link.as_deref();
+                if cur.is_none() {
+                    empty_run += 1;
+                    if empty_run >= 5 && empty_run > count {
+                        i = rnd() as usize & mask;
+                        empty_run = 0;
+                    }
+                    continue;
+                }
+                empty_run = 0;
+                while let Some(n) = cur {
+                    f(&n.item);
+                    stored += 1;
+                    if stored == count {
+                        return stored;
+                    }
+                    cur = n.next.as_deref();
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        stored
+    }
+
     /// Moves up to `n` buckets from table 0 to table 1. Returns true while
     /// more rehashing remains.
     pub fn rehash(&mut self, mut n: usize) -> bool {
@@ -399,9 +466,26 @@ impl<T: Keyed> Dict<T> {
         }
         if size == 0 {
             self.resize_to(INITIAL_SIZE);
-        } else if self.t[0].used >= size && (self.can_resize || self.t[0].used / size > FORCE_RESIZE_RATIO) {
+        } else if self.t[0].used >= size
+            && (self.can_resize || self.t[0].used / size > FORCE_RESIZE_RATIO)
+            && self.growth_allowed()
+        {
             self.resize_to(self.t[0].used + 1);
         }
+    }
+
+    /// Redis's `dictExpandAllowed`: with a memory limit, a growth that
+    /// would cross it waits until chains average more than 1.618.
+    fn growth_allowed(&self) -> bool {
+        if self.grow_limit == 0 {
+            return true;
+        }
+        let size = self.t[0].buckets.len();
+        if self.t[0].used as f64 / size as f64 > MAX_LOAD_FACTOR {
+            return true;
+        }
+        let more = (self.t[0].used + 1).next_power_of_two() * std::mem::size_of::<Link<T>>();
+        crate::alloc::used_memory() + more <= self.grow_limit
     }
 
     /// Starts shrinking when the table is mostly empty (called by the cron).
@@ -444,6 +528,7 @@ impl<T: Keyed> Dict<T> {
     pub fn take(&mut self) -> Dict<T> {
         let mut fresh = Dict::new();
         fresh.can_resize = self.can_resize;
+        fresh.grow_limit = self.grow_limit;
         std::mem::replace(self, fresh)
     }
 
@@ -571,6 +656,61 @@ mod tests {
         for i in 0..1000 {
             assert!(seen.contains(&key(i)), "missed {i}");
         }
+    }
+
+    #[test]
+    fn sample_visits_members_and_stops_at_count() {
+        let mut d = Dict::new();
+        assert_eq!(d.sample(5, || 3, |_| panic!("empty")), 0);
+        for i in 0..1000 {
+            insert(&mut d, i);
+        }
+        let mut x = 7u64;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut seen = HashSet::new();
+        for _ in 0..200 {
+            let mut got = 0;
+            assert_eq!(
+                d.sample(5, &mut rnd, |n| {
+                    got += 1;
+                    seen.insert(n.to_vec());
+                }),
+                5
+            );
+            assert_eq!(got, 5);
+        }
+        assert!(seen.len() > 500, "samples spread over the table: {}", seen.len());
+        // While rehashing, both tables are sampled.
+        for i in 1000..1100 {
+            insert(&mut d, i);
+        }
+        assert!(d.is_rehashing());
+        let n = d.sample(3000, &mut rnd, |_| {});
+        assert!(n > 0 && n <= 1100, "asking beyond the size visits at most the size: {n}");
+    }
+
+    #[test]
+    fn growth_waits_under_a_memory_limit() {
+        let mut d = Dict::new();
+        for i in 0..1024 {
+            insert(&mut d, i);
+        }
+        d.rehash_for(Duration::from_secs(1));
+        let slots = d.slots();
+        d.grow_limit = 1; // Any growth would cross it.
+        for i in 1024..1024 + slots / 2 {
+            insert(&mut d, i);
+        }
+        assert_eq!(d.slots(), slots, "no growth below a 1.618 load factor");
+        for i in 1024 + slots / 2..1024 + slots {
+            insert(&mut d, i);
+        }
+        assert!(d.slots() > slots || d.is_rehashing(), "past the load factor it grows anyway");
     }
 
     #[test]

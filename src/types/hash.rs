@@ -221,6 +221,22 @@ impl Hash {
     }
 
     /// Approximate heap bytes owned.
+    /// Bytes allocated for the hash as MEMORY USAGE counts them: the
+    /// listpack, or the table plus the strings of the first `samples`
+    /// pairs scaled to all of them (Redis's `objectComputeSize`).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        match self {
+            Hash::Packed(lp) => lp.alloc_size(),
+            Hash::Table(t) => {
+                let sampled = &t.items()[..t.len().min(samples)];
+                let strings: usize = sampled.iter().map(|p| p.field.alloc_size() + p.value.alloc_size()).sum();
+                crate::alloc::usable_size(std::mem::size_of::<Table<Pair>>())
+                    + t.alloc_size()
+                    + scale(strings, sampled.len(), t.len())
+            }
+        }
+    }
+
     pub fn heap_size(&self) -> usize {
         match self {
             Hash::Packed(lp) => lp.heap_size(),
@@ -231,6 +247,11 @@ impl Hash {
             }
         }
     }
+}
+
+/// `total` bytes measured over `sampled` of `len` elements, scaled to all.
+pub(crate) fn scale(total: usize, sampled: usize, len: usize) -> usize {
+    if sampled == 0 { 0 } else { (total as f64 / sampled as f64 * len as f64) as usize }
 }
 
 /// Iterator over (field, value) pairs.

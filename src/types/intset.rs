@@ -132,6 +132,11 @@ impl IntSet {
     }
 
     /// Heap bytes owned.
+    /// Bytes allocated for the block, as the allocator counts them.
+    pub fn alloc_size(&self) -> usize {
+        crate::alloc::usable_size(self.buf.len())
+    }
+
     pub fn heap_size(&self) -> usize {
         self.buf.len()
     }

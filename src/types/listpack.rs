@@ -426,6 +426,11 @@ impl Listpack {
     }
 
     /// Heap bytes owned.
+    /// Bytes allocated for the block, as the allocator counts them.
+    pub fn alloc_size(&self) -> usize {
+        crate::alloc::usable_size(self.buf.len())
+    }
+
     pub fn heap_size(&self) -> usize {
         self.buf.len()
     }

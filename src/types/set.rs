@@ -202,6 +202,22 @@ impl Set {
     }
 
     /// Approximate heap bytes owned.
+    /// Bytes allocated for the set as MEMORY USAGE counts them: the intset,
+    /// or the table plus the strings of the first `samples` members scaled
+    /// to all of them (Redis's `objectComputeSize`).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        match self {
+            Set::Ints(s) => s.alloc_size(),
+            Set::Table(t) => {
+                let sampled = &t.items()[..t.len().min(samples)];
+                let strings: usize = sampled.iter().map(|m| m.member.alloc_size()).sum();
+                crate::alloc::usable_size(std::mem::size_of::<Table<Member>>())
+                    + t.alloc_size()
+                    + super::hash::scale(strings, sampled.len(), t.len())
+            }
+        }
+    }
+
     pub fn heap_size(&self) -> usize {
         match self {
             Set::Ints(s) => s.heap_size(),

@@ -357,6 +357,15 @@ impl<E: Slot> Table<E> {
     }
 
     /// Heap bytes of the element array and buckets (not of what elements own).
+    /// Bytes allocated for the element array and the bucket arrays, as the
+    /// allocator counts them (the elements' own heap data aside).
+    pub fn alloc_size(&self) -> usize {
+        use crate::alloc::usable_size;
+        usable_size(self.items.capacity() * std::mem::size_of::<E>())
+            + usable_size(self.buckets.len() * 4)
+            + usable_size(self.next_buckets.len() * 4)
+    }
+
     pub fn heap_size(&self) -> usize {
         self.items.capacity() * std::mem::size_of::<E>() + self.buckets() * 4
     }

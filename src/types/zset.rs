@@ -621,6 +621,23 @@ impl ZSet {
     }
 
     /// Approximate heap bytes owned.
+    /// Bytes allocated for the sorted set as MEMORY USAGE counts them: the
+    /// listpack, or the table and tree plus the strings of the first
+    /// `samples` members scaled to all of them (Redis's `objectComputeSize`).
+    pub fn memory_usage(&self, samples: usize) -> usize {
+        match self {
+            ZSet::Packed(lp) => lp.alloc_size(),
+            ZSet::Sorted(z) => {
+                let sampled = &z.table.items()[..z.table.len().min(samples)];
+                let strings: usize = sampled.iter().map(|e| e.member.alloc_size()).sum();
+                crate::alloc::usable_size(std::mem::size_of::<Sorted>())
+                    + z.table.alloc_size()
+                    + z.tree.heap_size()
+                    + super::hash::scale(strings, sampled.len(), z.table.len())
+            }
+        }
+    }
+
     pub fn heap_size(&self) -> usize {
         match self {
             ZSet::Packed(lp) => lp.heap_size(),

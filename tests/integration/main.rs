@@ -11,6 +11,7 @@ mod config;
 mod connection;
 mod daemon;
 mod decoder_fuzz;
+mod eviction;
 mod hash;
 mod introspection;
 mod keys;

@@ -365,3 +365,18 @@ fn event_stream_like_redis() {
         c.cmd(&["FLUSHALL"]);
     }
 }
+
+#[test]
+fn evicted_events() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "Ee"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]), ok());
+    let mut sub = s.conn();
+    sub.send(&["PSUBSCRIBE", "*"]);
+    sub.read_reply();
+    assert_eq!(c.cmd(&["SET", "foo", "bar"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "1"]), ok());
+    assert_eq!(sub.read_reply(), bulks(&["pmessage", "*", "__keyevent@0__:evicted", "foo"]));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0"]), ok());
+}
