@@ -9,6 +9,7 @@
 //! length changed). Writers edit the string in place through
 //! `Value::string_mut`; the bit arithmetic lives in `types::bits`.
 
+use crate::config::notify as N;
 use bytes::Bytes;
 
 use super::args::{int, is};
@@ -131,6 +132,7 @@ fn setbit(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         with_string_for_write(ctx.db(), &args[1], offset, now, |s, grown| (bits::set_bit(s, offset, on == 1), grown))?;
     if grown || old != (on == 1) {
         ctx.srv.dirty += 1;
+        ctx.notify(N::STRING, "setbit", &args[1]);
     }
     ctx.out().int(i64::from(old));
     Ok(())
@@ -245,8 +247,10 @@ fn bitop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Redis stores the result as a raw string, whatever its content.
         db.set(&args[2], Value::Raw(Box::new(result)), Ttl::Clear, now);
         ctx.srv.dirty += 1;
+        ctx.notify(N::STRING, "set", &args[2]);
     } else if db.remove(&args[2], now).is_some() {
         ctx.srv.dirty += 1;
+        ctx.notify(N::GENERIC, "del", &args[2]);
     }
     ctx.out().int(len as i64);
     Ok(())
@@ -400,6 +404,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: &[Bytes], readonly_cmd: bool) -> CmdRes
         changes
     })?;
     ctx.srv.dirty += changes;
+    if changes > 0 {
+        ctx.notify(N::STRING, "setbit", &args[1]);
+    }
     Ok(())
 }
 

@@ -307,8 +307,9 @@ fn kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if v == me {
             close_me = true;
             killed += 1;
-        } else if ctx.srv.clients.kill(v) {
-            killed += 1;
+        } else {
+            crate::server::pubsub::forget_id(ctx.srv, v);
+            killed += i64::from(ctx.srv.clients.kill(v));
         }
     }
     if old_form {

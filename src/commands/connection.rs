@@ -44,6 +44,13 @@ pub static COMMANDS: &[CommandSpec] =
     ];
 
 fn ping(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if crate::server::pubsub::resp2_subscribed(ctx.client) && args.len() <= 2 {
+        let out = ctx.out();
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out().simple("PONG"),
         2 => ctx.out().bulk(&args[1]),
@@ -170,6 +177,7 @@ pub fn set_client_name(ctx: &mut Ctx, name: &Bytes) -> CmdResult {
 fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let auth_required = ctx.srv.auth_required();
     super::transactions::discard_transaction(ctx.srv, ctx.client);
+    crate::server::pubsub::forget(ctx.srv, ctx.client);
     ctx.client.reset_connection_state(auth_required);
     ctx.out().simple("RESET");
     Ok(())

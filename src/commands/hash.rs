@@ -2,6 +2,7 @@
 //! the listpack/intset thresholds from the config, replying with an `Elem`,
 //! random sampling, and HSCAN/SSCAN/ZSCAN's cursor and options.
 
+use crate::config::notify as N;
 use std::collections::HashSet;
 
 use bytes::Bytes;
@@ -323,6 +324,7 @@ fn hset_generic(ctx: &mut Ctx, args: &[Bytes], name: &str) -> Result<usize, CmdE
     let h = write_or_create(ctx.db(), &args[1], now)?;
     let created = args[2..].chunks(2).filter(|p| h.set(&p[0], &p[1], lim)).count();
     ctx.srv.dirty += ((args.len() - 2) / 2) as u64;
+    ctx.notify(N::HASH, "hset", &args[1]);
     Ok(created)
 }
 
@@ -345,6 +347,7 @@ fn hsetnx(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let added = !h.contains(&args[2]) && h.set(&args[2], &args[3], lim);
     if added {
         ctx.srv.dirty += 1;
+        ctx.notify(N::HASH, "hset", &args[1]);
     }
     ctx.out().int(added as i64);
     Ok(())
@@ -397,6 +400,12 @@ fn hdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.remove(&args[1], now);
     }
     ctx.srv.dirty += deleted as u64;
+    if deleted > 0 {
+        ctx.notify(N::HASH, "hdel", &args[1]);
+    }
+    if empty {
+        ctx.notify(N::GENERIC, "del", &args[1]);
+    }
     ctx.out().int(deleted as i64);
     Ok(())
 }
@@ -485,6 +494,7 @@ fn hincrby(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut buf = [0u8; 20];
     h.set(&args[2], Elem::Int(new).bytes(&mut buf), lim);
     ctx.srv.dirty += 1;
+    ctx.notify(N::HASH, "hincrby", &args[1]);
     ctx.out().int(new);
     Ok(())
 }
@@ -510,6 +520,7 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let text = new.format_human();
     h.set(&args[2], text.as_bytes(), lim);
     ctx.srv.dirty += 1;
+    ctx.notify(N::HASH, "hincrbyfloat", &args[1]);
     ctx.out().bulk(text.as_bytes());
     Ok(())
 }

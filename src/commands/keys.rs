@@ -9,6 +9,7 @@
 //!
 //! UNLINK frees values on the command thread for now, like DEL.
 
+use crate::config::notify as N;
 use bytes::Bytes;
 
 use super::args::{int, is};
@@ -182,10 +183,15 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
 
 fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now();
-    let db = ctx.db();
     // TODO(lazyfree): UNLINK (and DEL with lazyfree-lazy-user-del) should
     // hand large values to a background thread; both free them here.
-    let removed = args[1..].iter().filter(|k| db.remove(k, now).is_some()).count();
+    let mut removed = 0;
+    for key in &args[1..] {
+        if ctx.db().remove(key, now).is_some() {
+            removed += 1;
+            ctx.notify(N::GENERIC, "del", key);
+        }
+    }
     ctx.srv.dirty += removed as u64;
     ctx.out().int(removed as i64);
     Ok(())
@@ -327,6 +333,8 @@ fn rename_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
     let (_, value, expire) = db.remove(src, now).expect("looked up above").into_parts();
     db.insert_absent(CompactBytes::new(dst), value, expire, now);
     ctx.srv.dirty += 1;
+    ctx.notify(N::GENERIC, "rename_from", src);
+    ctx.notify(N::GENERIC, "rename_to", dst);
     done(ctx, true);
     Ok(())
 }
@@ -369,6 +377,8 @@ fn move_(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (name, value, expire) = src.remove(key, now).expect("looked up above").into_parts();
     dst.insert_absent(name, value, expire, now);
     ctx.srv.dirty += 1;
+    ctx.notify_db(N::GENERIC, "move_from", key, src_id);
+    ctx.notify_db(N::GENERIC, "move_to", key, dst_id);
     ctx.client.out.int(1);
     Ok(())
 }
@@ -410,6 +420,7 @@ fn copy(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     dst.insert_absent(CompactBytes::new(newkey), value, expire.unwrap_or(0), now);
     ctx.srv.dirty += 1;
+    ctx.notify_db(N::GENERIC, "copy_to", newkey, dst_id);
     ctx.client.out.int(1);
     Ok(())
 }
@@ -467,12 +478,14 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], relative: bool, seconds: bool, 
         ctx.out().int(0);
         return Ok(());
     }
-    if when <= now as i64 {
+    let deleted = when <= now as i64;
+    if deleted {
         db.remove(key, now);
     } else {
         db.set_expire(key, when as u64, now);
     }
     ctx.srv.dirty += 1;
+    ctx.notify(N::GENERIC, if deleted { "del" } else { "expire" }, key);
     ctx.out().int(1);
     Ok(())
 }
@@ -535,6 +548,7 @@ fn persist(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let removed = db.lookup(&args[1], now, Access::Write).is_some() && db.persist(&args[1], now);
     if removed {
         ctx.srv.dirty += 1;
+        ctx.notify(N::GENERIC, "persist", &args[1]);
     }
     ctx.out().int(i64::from(removed));
     Ok(())

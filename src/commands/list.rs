@@ -15,6 +15,7 @@
 //! answers as on timeout instead: a null array, or a null for
 //! BLMOVE/BRPOPLPUSH, as Redis.
 
+use crate::config::notify as N;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -280,6 +281,7 @@ fn push(ctx: &mut Ctx, args: &[Bytes], end: End, only_existing: bool) -> CmdResu
     };
     out.int(len as i64);
     ctx.srv.dirty += values.len() as u64;
+    ctx.notify(N::LIST, if end == End::Head { "lpush" } else { "rpush" }, key);
     Ok(())
 }
 
@@ -295,17 +297,26 @@ fn rpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 /// Pops up to `count` elements of the list at `key` (which exists) into
 /// the reply, one bulk each, and deletes the key if emptied. Returns how
-/// many were popped.
-fn pop_into(db: &mut Db, out: &mut ReplyWriter, key: &[u8], end: End, count: usize, now: u64) -> usize {
+/// many were popped and whether the key was deleted.
+fn pop_into(db: &mut Db, out: &mut ReplyWriter, key: &[u8], end: End, count: usize, now: u64) -> (usize, bool) {
     let list = list_again(db, key, now);
     let n = count.min(list.len());
     for _ in 0..n {
         list.pop_with(end, |item| bulk_item(out, item));
     }
-    if list.is_empty() {
+    let emptied = list.is_empty();
+    if emptied {
         db.remove(key, now);
     }
-    n
+    (n, emptied)
+}
+
+/// The events of elements popped from `key` (`listElementsRemoved`).
+fn notify_popped(ctx: &mut Ctx, key: &[u8], end: End, deleted: bool) {
+    ctx.notify(N::LIST, if end == End::Head { "lpop" } else { "rpop" }, key);
+    if deleted {
+        ctx.notify(N::GENERIC, "del", key);
+    }
 }
 
 /// LPOP/RPOP key [count] (`popGenericCommand`).
@@ -326,7 +337,7 @@ fn pop(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
         }
         return Ok(());
     }
-    let popped = match count {
+    let (popped, deleted) = match count {
         Some(0) => {
             out.array(0);
             return Ok(());
@@ -339,6 +350,7 @@ fn pop(ctx: &mut Ctx, args: &[Bytes], end: End) -> CmdResult {
         }
     };
     ctx.srv.dirty += popped as u64;
+    notify_popped(ctx, key, end, deleted);
     Ok(())
 }
 
@@ -357,7 +369,7 @@ fn pop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: Option<usize>) -> R
         }
         out.array(2);
         out.bulk(key);
-        let popped = match count {
+        let (popped, deleted) = match count {
             None => pop_into(db, out, key, end, 1, now),
             Some(c) => {
                 out.array(c.min(len));
@@ -365,6 +377,7 @@ fn pop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: Option<usize>) -> R
             }
         };
         ctx.srv.dirty += popped as u64;
+        notify_popped(ctx, key, end, deleted);
         return Ok(true);
     }
     Ok(false)
@@ -472,12 +485,15 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
         source.push_item(to, e.as_item());
         bulk_item(out, e.as_item());
         ctx.srv.dirty += 1;
+        ctx.notify(N::LIST, if to == End::Head { "lpush" } else { "rpush" }, dst);
+        notify_popped(ctx, src, from, false);
         return Ok(());
     }
     let dst_exists = list_mut(db, dst, now)?.is_some();
     let source = list_again(db, src, now);
     let e = source.pop(from).expect("lists are never empty");
-    if source.is_empty() {
+    let src_deleted = source.is_empty();
+    if src_deleted {
         db.remove(src, now);
     }
     if dst_exists {
@@ -489,6 +505,8 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
     }
     bulk_item(out, e.as_item());
     ctx.srv.dirty += 1;
+    ctx.notify(N::LIST, if to == End::Head { "lpush" } else { "rpush" }, dst);
+    notify_popped(ctx, src, from, src_deleted);
     Ok(())
 }
 
@@ -686,6 +704,7 @@ fn lset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     out.ok();
     ctx.srv.dirty += 1;
+    ctx.notify(N::LIST, "lset", &args[1]);
     Ok(())
 }
 
@@ -705,13 +724,18 @@ fn ltrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (from, n) = range(start, end, len);
     let (head, tail) = if n == 0 { (len, 0) } else { (from, len - from - n) };
     list.trim(head, tail);
-    if list.is_empty() {
+    let deleted = list.is_empty();
+    if deleted {
         db.remove(key, now);
     } else {
         db.interest.modified(key, true);
     }
     out.ok();
     ctx.srv.dirty += (head + tail) as u64;
+    ctx.notify(N::LIST, "ltrim", key);
+    if deleted {
+        ctx.notify(N::GENERIC, "del", key);
+    }
     Ok(())
 }
 
@@ -726,11 +750,18 @@ fn lrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let removed = list.remove(&args[3], count);
-    if list.is_empty() {
+    let deleted = list.is_empty();
+    if deleted {
         db.remove(key, now);
     }
     out.int(removed as i64);
     ctx.srv.dirty += removed as u64;
+    if removed > 0 {
+        ctx.notify(N::LIST, "lrem", key);
+    }
+    if deleted {
+        ctx.notify(N::GENERIC, "del", key);
+    }
     Ok(())
 }
 
@@ -755,6 +786,7 @@ fn linsert(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     out.int(list.len() as i64);
     ctx.srv.dirty += 1;
+    ctx.notify(N::LIST, "linsert", &args[1]);
     Ok(())
 }
 

@@ -244,7 +244,8 @@ impl Group {
             Group::SortedSet => acl::SORTEDSET,
             Group::Hash => acl::HASH,
             Group::Bitmap => acl::BITMAP,
-            Group::PubSub => acl::PUBSUB,
+            // Redis derives @pubsub from the PUBSUB flag (PUBSUB HELP has none).
+            Group::PubSub => 0,
             Group::Transactions => acl::TRANSACTION,
             Group::Connection => acl::CONNECTION,
             Group::Server => 0,
@@ -514,8 +515,9 @@ mod tests {
             assert!(names.insert(e.fullname.clone()), "duplicate {}", e.fullname);
             assert_eq!(s.name, s.name.to_lowercase(), "{} not lowercase", e.fullname);
             assert!(s.arity != 0, "{} has arity 0", e.fullname);
-            // WATCH names keys without reading or writing them (as in Redis).
-            if (s.first_key > 0 || s.getkeys.is_some()) && e.fullname != "watch" {
+            // WATCH names keys without reading or writing them, and the
+            // shard channel commands name channels in key positions (as in Redis).
+            if (s.first_key > 0 || s.getkeys.is_some()) && e.fullname != "watch" && !s.has(flags::PUBSUB) {
                 assert!(
                     s.has(flags::WRITE) || s.has(flags::READONLY),
                     "{} takes keys but is neither write nor readonly",

@@ -1,6 +1,7 @@
 //! SAVE BGSAVE LASTSAVE DUMP RESTORE. The work is in `server::save` (the
 //! snapshot) and `persistence::dump` (the payload format).
 
+use crate::config::notify as N;
 use bytes::Bytes;
 
 use super::args::is;
@@ -165,6 +166,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Already expired: only the deletion of the old value remains.
         if deleted {
             ctx.srv.dirty += 1;
+            ctx.notify(N::GENERIC, "del", key);
         }
         ctx.out().ok();
         return Ok(());
@@ -181,6 +183,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         entry.meta = (entry.meta & !LRU_MASK) | bits;
     }
     ctx.srv.dirty += 1;
+    ctx.notify(N::GENERIC, "restore", key);
     ctx.out().ok();
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Set commands.
 
+use crate::config::notify as N;
 use bytes::Bytes;
 
 use super::args::{int, is};
@@ -172,14 +173,16 @@ fn lookup_all(db: &mut Db, keys: &[Bytes], now: u64) -> Result<(), CmdError> {
 
 /// Stores `result` at `dst` (replacing whatever is there, TTL cleared), or
 /// deletes `dst` when it is empty. Replies with the size. Counts dirty.
-fn store(ctx: &mut Ctx, dst: &[u8], result: Set) {
+fn store(ctx: &mut Ctx, dst: &[u8], result: Set, event: &str) {
     let now = ctx.now();
     let n = result.len();
     if n > 0 {
         ctx.db().set(dst, Value::Set(result), Ttl::Clear, now);
         ctx.srv.dirty += 1;
+        ctx.notify(N::SET, event, dst);
     } else if ctx.db().remove(dst, now).is_some() {
         ctx.srv.dirty += 1;
+        ctx.notify(N::GENERIC, "del", dst);
     }
     ctx.out().int(n as i64);
 }
@@ -206,6 +209,9 @@ fn sadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let s = read(db, &args[1], now, Access::Peek)?.expect("set exists");
     let added = args[2..].iter().filter(|m| s.add(m, lim)).count();
     ctx.srv.dirty += added as u64;
+    if added > 0 {
+        ctx.notify(N::SET, "sadd", &args[1]);
+    }
     ctx.out().int(added as i64);
     Ok(())
 }
@@ -232,6 +238,12 @@ fn srem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.remove(&args[1], now);
     }
     ctx.srv.dirty += deleted as u64;
+    if deleted > 0 {
+        ctx.notify(N::SET, "srem", &args[1]);
+    }
+    if empty {
+        ctx.notify(N::GENERIC, "del", &args[1]);
+    }
     ctx.out().int(deleted as i64);
     Ok(())
 }
@@ -263,7 +275,8 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().int(0);
         return Ok(());
     }
-    if s.is_empty() {
+    let src_deleted = s.is_empty();
+    if src_deleted {
         db.remove(src, now);
     }
     let mut added = true;
@@ -276,6 +289,13 @@ fn smove(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         read(db, dst, now, Access::Write)?.expect("destination exists").add(m, lim);
     }
     ctx.srv.dirty += 1 + added as u64;
+    ctx.notify(N::SET, "srem", src);
+    if src_deleted {
+        ctx.notify(N::GENERIC, "del", src);
+    }
+    if added {
+        ctx.notify(N::SET, "sadd", dst);
+    }
     ctx.out().int(1);
     Ok(())
 }
@@ -331,11 +351,16 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Ok(());
     };
     let m = s.remove_nth(srv.rng.below(s.len() as u64) as usize);
-    if s.is_empty() {
+    let deleted = s.is_empty();
+    if deleted {
         db.remove(&args[1], now);
     }
     srv.dirty += 1;
     ctx.client.out.bulk(&m);
+    ctx.notify(N::SET, "spop", &args[1]);
+    if deleted {
+        ctx.notify(N::GENERIC, "del", &args[1]);
+    }
     Ok(())
 }
 
@@ -359,6 +384,8 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if count >= size {
         reply_set(out, s);
         db.remove(&args[1], now);
+        ctx.notify(N::SET, "spop", &args[1]);
+        ctx.notify(N::GENERIC, "del", &args[1]);
         return Ok(());
     }
     out.set(count);
@@ -378,6 +405,7 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         s.iter().for_each(|e| bulk_elem(out, e));
         *s = kept.expect("at least one member stays");
     }
+    ctx.notify(N::SET, "spop", &args[1]);
     Ok(())
 }
 
@@ -443,7 +471,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterOut<'_>) -> CmdResul
         match mode {
             InterOut::Reply => ctx.out().set(0),
             InterOut::Card(_) => ctx.out().int(0),
-            InterOut::Store(dst) => store(ctx, dst, Set::new_ints()),
+            InterOut::Store(dst) => store(ctx, dst, Set::new_ints(), "sinterstore"),
         }
         return Ok(());
     };
@@ -474,7 +502,7 @@ fn sinter_generic(ctx: &mut Ctx, keys: &[Bytes], mode: InterOut<'_>) -> CmdResul
             for e in first.iter().filter(|&e| in_all(e)) {
                 result.add_elem(e, lim);
             }
-            store(ctx, dst, result);
+            store(ctx, dst, result, "sinterstore");
         }
     }
     Ok(())
@@ -559,7 +587,7 @@ fn sunion_diff(ctx: &mut Ctx, keys: &[Bytes], dst: Option<&[u8]>, diff: bool) ->
         }
     }
     match dst {
-        Some(dst) => store(ctx, dst, result),
+        Some(dst) => store(ctx, dst, result, if diff { "sdiffstore" } else { "sunionstore" }),
         None => reply_set(ctx.out(), &result),
     }
     Ok(())

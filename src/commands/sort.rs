@@ -10,6 +10,7 @@
 //!
 //! May import `keyspace`, `types`, `util`; replies go through `ctx.out()`.
 
+use crate::config::notify as N;
 use std::cmp::Ordering;
 
 use bytes::Bytes;
@@ -227,8 +228,10 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     if outputlen > 0 {
         db.set(dest, Value::List(Box::new(list)), Ttl::Clear, now);
         ctx.srv.dirty += outputlen as u64;
+        ctx.notify(N::LIST, "sortstore", dest);
     } else if db.remove(dest, now).is_some() {
         ctx.srv.dirty += 1;
+        ctx.notify(N::GENERIC, "del", dest);
     }
     ctx.out().int(outputlen as i64);
     Ok(())

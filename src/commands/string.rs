@@ -10,6 +10,7 @@
 //! the string through `Value::string_mut`. INCRBYFLOAT computes in software
 //! x87 long double (`util::ld80`) so its text matches Redis's.
 
+use crate::config::notify as N;
 use bytes::Bytes;
 
 use super::args::{int, is};
@@ -310,6 +311,10 @@ fn set_generic(
     };
     ctx.db().set(key, Value::string(value), ttl, now);
     ctx.srv.dirty += 1;
+    ctx.notify(N::STRING, "set", key);
+    if at.is_some() {
+        ctx.notify(N::GENERIC, "expire", key);
+    }
     if !opts.get {
         match reply {
             SetReply::OkOrNull => ctx.out().ok(),
@@ -344,6 +349,7 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now();
     ctx.db().set(&args[1], Value::string(&args[2]), Ttl::Clear, now);
     ctx.srv.dirty += 1;
+    ctx.notify(N::STRING, "set", &args[1]);
     Ok(())
 }
 
@@ -352,6 +358,7 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let now = ctx.now();
         ctx.db().remove(&args[1], now);
         ctx.srv.dirty += 1;
+        ctx.notify(N::GENERIC, "del", &args[1]);
     }
     Ok(())
 }
@@ -374,12 +381,17 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         (Some(at), ExpireOpt::ExAt | ExpireOpt::PxAt) if at <= now => {
             db.remove(key, now);
             ctx.srv.dirty += 1;
+            ctx.notify(N::GENERIC, "del", key);
         }
         (Some(at), _) => {
             db.set_expire(key, at, now);
             ctx.srv.dirty += 1;
+            ctx.notify(N::GENERIC, "expire", key);
         }
-        (None, ExpireOpt::Persist) if db.persist(key, now) => ctx.srv.dirty += 1,
+        (None, ExpireOpt::Persist) if db.persist(key, now) => {
+            ctx.srv.dirty += 1;
+            ctx.notify(N::GENERIC, "persist", key);
+        }
         _ => {}
     }
     Ok(())
@@ -410,7 +422,8 @@ fn mset_generic(ctx: &mut Ctx, args: &[Bytes], nx: bool) -> CmdResult {
         return Ok(());
     }
     for kv in args[1..].chunks(2) {
-        db.set(&kv[0], Value::string(&kv[1]), Ttl::Clear, now);
+        ctx.db().set(&kv[0], Value::string(&kv[1]), Ttl::Clear, now);
+        ctx.notify(N::STRING, "set", &kv[0]);
     }
     ctx.srv.dirty += (args.len() as u64 - 1) / 2;
     if nx {
@@ -448,6 +461,7 @@ fn append(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     ctx.srv.dirty += 1;
+    ctx.notify(N::STRING, "append", key);
     ctx.out().int(total as i64);
     Ok(())
 }
@@ -481,6 +495,7 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         }
     }
     ctx.srv.dirty += 1;
+    ctx.notify(N::STRING, "incrby", key);
     ctx.out().int(new);
     Ok(())
 }
@@ -527,6 +542,7 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     ctx.srv.dirty += 1;
+    ctx.notify(N::STRING, "incrbyfloat", &args[1]);
     ctx.out().bulk(text.as_bytes());
     Ok(())
 }
@@ -601,6 +617,7 @@ fn setrange(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     };
     ctx.srv.dirty += 1;
+    ctx.notify(N::STRING, "setrange", key);
     ctx.out().int(total as i64);
     Ok(())
 }

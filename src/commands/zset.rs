@@ -1,6 +1,7 @@
 //! Sorted-set commands. The blocking pops (BZPOPMIN, BZPOPMAX, BZMPOP)
 //! belong with the lists/blocking family.
 
+use crate::config::notify as N;
 use std::collections::HashMap;
 
 use bytes::Bytes;
@@ -313,15 +314,17 @@ fn read<'a>(db: &'a mut Db, key: &[u8], now: u64, access: Access) -> Result<Opti
 
 /// Stores a computed result at `dst` (TTL cleared), or deletes `dst` when
 /// it is empty; replies with its size; counts dirty.
-fn store(ctx: &mut Ctx, dst: &[u8], result: Vec<(CompactBytes, f64)>) {
+fn store(ctx: &mut Ctx, dst: &[u8], result: Vec<(CompactBytes, f64)>, event: &str) {
     let now = ctx.now();
     let n = result.len();
     if n > 0 {
         let z = ZSet::from_entries(result, zset_limits(ctx));
         ctx.db().set(dst, Value::ZSet(z), Ttl::Clear, now);
         ctx.srv.dirty += 1;
+        ctx.notify(N::ZSET, event, dst);
     } else if ctx.db().remove(dst, now).is_some() {
         ctx.srv.dirty += 1;
+        ctx.notify(N::GENERIC, "del", dst);
     }
     ctx.out().int(n as i64);
 }
@@ -414,6 +417,9 @@ fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut incr: bool) -> CmdResult {
         }
     }
     ctx.srv.dirty += added + updated;
+    if added + updated > 0 {
+        ctx.notify(N::ZSET, if incr { "zincr" } else { "zadd" }, &args[1]);
+    }
     let out = ctx.out();
     if incr {
         if processed > 0 { out.double(last) } else { out.null() }
@@ -453,6 +459,12 @@ fn zrem(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         db.remove(&args[1], now);
     }
     ctx.srv.dirty += deleted as u64;
+    if deleted > 0 {
+        ctx.notify(N::ZSET, "zrem", &args[1]);
+    }
+    if empty {
+        ctx.notify(N::GENERIC, "del", &args[1]);
+    }
     ctx.out().int(deleted as i64);
     Ok(())
 }
@@ -623,7 +635,7 @@ fn zrange_generic(
     let db = &mut ctx.srv.keyspace.dbs[ctx.client.db];
     let Some(z) = read(db, &args[at], now, Access::Read)? else {
         match dst {
-            Some(dst) => store(ctx, dst, Vec::new()),
+            Some(dst) => store(ctx, dst, Vec::new(), "zrangestore"),
             None => ctx.client.out.array(0),
         }
         return Ok(());
@@ -648,7 +660,7 @@ fn zrange_generic(
         Some(dst) => {
             let mut result = Vec::with_capacity(end.saturating_sub(start));
             z.range(start, end, rev, |e, s| result.push((e.to_compact(), s)));
-            store(ctx, dst, result);
+            store(ctx, dst, result, "zrangestore");
         }
         None => {
             let out = &mut ctx.client.out;
@@ -716,6 +728,17 @@ fn zremrange(ctx: &mut Ctx, args: &[Bytes], by: RangeBy) -> CmdResult {
         db.remove(&args[1], now);
     }
     ctx.srv.dirty += deleted as u64;
+    if deleted > 0 {
+        let event = match by {
+            RangeBy::Rank => "zremrangebyrank",
+            RangeBy::Score => "zremrangebyscore",
+            _ => "zremrangebylex",
+        };
+        ctx.notify(N::ZSET, event, &args[1]);
+    }
+    if empty {
+        ctx.notify(N::GENERIC, "del", &args[1]);
+    }
     ctx.out().int(deleted as i64);
     Ok(())
 }
@@ -792,10 +815,15 @@ fn zpop_generic(
         out.bulk(&m);
         out.double(s);
     }
-    if z.is_empty() {
+    let deleted = z.is_empty();
+    if deleted {
         db.remove(key, now);
     }
     ctx.srv.dirty += n as u64;
+    ctx.notify(N::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    if deleted {
+        ctx.notify(N::GENERIC, "del", key);
+    }
     Ok(())
 }
 
@@ -1179,7 +1207,12 @@ fn zsetop(ctx: &mut Ctx, args: &[Bytes], dst: Option<&[u8]>, nk: usize, op: SetO
         }
     }
     if let Some(dst) = dst {
-        store(ctx, dst, result);
+        let event = match op {
+            SetOp::Union => "zunionstore",
+            SetOp::Inter => "zinterstore",
+            SetOp::Diff => "zdiffstore",
+        };
+        store(ctx, dst, result, event);
     } else if card_only {
         ctx.out().int(cardinality as i64);
     } else {

@@ -745,7 +745,7 @@ pub static DIRECTIVES: &[Directive] = &[
         M | MULTI_ARG,
         special(special::oom_values_set, special::oom_values_get, special::oom_values_reset),
     ),
-    d("notify-keyspace-events", None, M, special(special::notify_set, special::notify_get, special::notify_reset)),
+    d("notify-keyspace-events", None, M | I, special(special::notify_set, special::notify_get, special::notify_reset)),
     d("bind", None, M | I | MULTI_ARG, special(special::bind_set, special::bind_get, special::bind_reset)),
     d(
         "replicaof",

@@ -63,6 +63,30 @@ pub enum Ttl {
     At(u64),
 }
 
+/// Keyspace events the table raises itself (Redis fires them in `db.c` and
+/// `expire.c`), recorded only when asked for (`Db::record_events`) and
+/// published by the server after the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// Deleted because its TTL passed (lazily or by the active cycle).
+    Expired,
+    /// Created (Redis's `dbAdd`).
+    New,
+    /// A read lookup found nothing.
+    KeyMiss,
+}
+
+impl KeyEvent {
+    /// Bit of this event in `Db::record_events`.
+    pub const fn bit(self) -> u8 {
+        match self {
+            KeyEvent::Expired => 1,
+            KeyEvent::New => 2,
+            KeyEvent::KeyMiss => 4,
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DbStats {
     pub hits: u64,
@@ -90,6 +114,10 @@ pub struct Db {
     /// Tables emptied (FLUSHDB/FLUSHALL) while a snapshot had not finished
     /// them: the snapshot walks them to the end, then they are freed.
     detached: Vec<(Dict<Entry>, Box<TableSnapshot>)>,
+    /// Which `KeyEvent`s to record (bits of `KeyEvent::bit`; 0: none).
+    pub record_events: u8,
+    /// Recorded events, oldest first, until the server publishes them.
+    pub events: Vec<(KeyEvent, CompactBytes)>,
 }
 
 impl Db {
@@ -105,6 +133,16 @@ impl Db {
             access_bits: AccessBits::default(),
             snap: None,
             detached: Vec::new(),
+            record_events: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// Records a keyspace event if asked to.
+    #[inline]
+    fn event(&mut self, e: KeyEvent, key: &[u8]) {
+        if self.record_events & e.bit() != 0 {
+            self.events.push((e, CompactBytes::new(key)));
         }
     }
 
@@ -174,6 +212,7 @@ impl Db {
                 self.stats.hits += 1;
             } else {
                 self.stats.misses += 1;
+                self.event(KeyEvent::KeyMiss, key);
             }
         }
         if !live {
@@ -239,6 +278,7 @@ impl Db {
             }
             self.interest.modified(key, true);
             self.interest.added(key);
+            self.event(KeyEvent::New, key);
             self.dict.insert_new(h, Entry::new(CompactBytes::new(key), value, expire, meta))
         }
     }
@@ -303,6 +343,7 @@ impl Db {
             }
             self.stats.expired += 1;
             self.interest.modified(key, false);
+            self.event(KeyEvent::Expired, key);
         }
     }
 
@@ -605,6 +646,7 @@ impl Db {
         }
         self.interest.modified(&key, true);
         self.interest.added(&key);
+        self.event(KeyEvent::New, &key);
         self.dict.insert_new(h, Entry::new(key, value, expire, meta))
     }
 

@@ -11,7 +11,7 @@ pub mod snapshot;
 pub mod value;
 
 pub use crate::types::compact::CompactBytes;
-pub use db::{Access, Db, Ttl};
+pub use db::{Access, Db, KeyEvent, Ttl};
 pub use entry::Entry;
 pub use value::Value;
 

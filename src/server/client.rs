@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::pubsub::ClientSubs;
 use crate::types::compact::CompactBytes;
 
 use crate::protocol::writer::{ReplyWriter, Resp};
@@ -114,6 +115,11 @@ pub struct Client {
     pub obuf_pending: usize,
     /// Since when the output has been over its soft limit.
     pub obuf_soft_since: Option<Instant>,
+    /// Pub/Sub subscriptions (`None`: not in Pub/Sub mode).
+    pub subs: Option<Box<ClientSubs>>,
+    /// Byte ranges of `out` written as pushes by the running command, kept
+    /// when CLIENT REPLY OFF/SKIP drops its reply.
+    pub push_ranges: Vec<(usize, usize)>,
 }
 
 impl Client {
@@ -148,12 +154,14 @@ impl Client {
             query_buf_free: 0,
             obuf_pending: 0,
             obuf_soft_since: None,
+            subs: None,
+            push_ranges: Vec::new(),
         }
     }
 
     /// The class CLIENT LIST TYPE / CLIENT KILL TYPE match against.
     pub fn client_type(&self) -> ClientType {
-        ClientType::Normal
+        if self.subs.is_some() { ClientType::PubSub } else { ClientType::Normal }
     }
 
     /// RESET: back to the state of a fresh connection (Redis's
@@ -173,6 +181,9 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();
+        if self.subs.is_some() {
+            f.push('P');
+        }
         if self.multi.is_some() {
             f.push('x');
         }
@@ -208,7 +219,7 @@ impl Client {
         let tot_mem = std::mem::size_of::<Client>() + self.query_buf_len + self.query_buf_free + out_cap + argv_mem;
         let _ = write!(
             out,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
              cmd={} user={} redir=-1 resp={}",
             self.id,
@@ -220,6 +231,9 @@ impl Client {
             self.last_interaction.elapsed().as_secs(),
             self.flags(),
             self.db,
+            self.subs.as_ref().map_or(0, |s| s.channels.len()),
+            self.subs.as_ref().map_or(0, |s| s.patterns.len()),
+            self.subs.as_ref().map_or(0, |s| s.shard.len()),
             self.multi.as_ref().map_or(-1, |m| m.queue.len() as i64),
             self.query_buf_len,
             self.query_buf_free,

@@ -283,6 +283,7 @@ fn soft_deadline(config: &Config, client: &Client) -> Option<Instant> {
 pub fn disconnect(srv: &mut Server, client: &mut Client) {
     blocking::unregister(srv, client);
     crate::commands::transactions::unwatch_all(srv, client);
+    super::pubsub::forget(srv, client);
     srv.clients.remove(client.id);
 }
 

@@ -24,6 +24,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             let Server { keyspace, expire_cycle, rng, .. } = srv;
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
         }
+        super::notify::flush_table_events(srv, None);
         for db in &mut srv.keyspace.dbs {
             db.cron(Duration::from_millis(1));
         }

@@ -59,6 +59,7 @@ fn unknown_command(args: &[Bytes]) -> CmdError {
 pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     let started = *srv.clock_us.get_or_insert_with(unix_us);
     srv.now_ms = started / 1000;
+    client.push_ranges.clear();
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;
     }
@@ -111,6 +112,19 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
         && super::save::writes_denied(srv)
     {
         return Err((Some(id), CmdError::text(super::save::MISCONF)));
+    }
+    if super::pubsub::resp2_subscribed(client) && !super::pubsub::allowed_in_subscribed_mode(&entry.fullname) {
+        return Err((
+            Some(id),
+            CmdError::Other(
+                format!(
+                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed \
+                     in this context",
+                    entry.fullname
+                )
+                .into(),
+            ),
+        ));
     }
     if srv.persist.loading.is_some() && (!spec.has(flags::LOADING) || exec_queued(|s| !s.has(flags::LOADING))) {
         return Err((Some(id), CmdError::text("LOADING Redis is loading the dataset in memory")));
@@ -278,20 +292,39 @@ fn reply_error(srv: &mut Server, client: &mut Client, e: &CmdError) {
 }
 
 /// Applies CLIENT REPLY OFF/SKIP by dropping what the command wrote.
+/// Pushes (Pub/Sub) are kept, as Redis's `CLIENT_PUSHING` does.
 fn finish_reply(client: &mut Client, reply_start: usize) {
     match client.reply_mode {
         ReplyMode::On | ReplyMode::Skip => {}
-        ReplyMode::Off => client.out.buf.truncate(reply_start),
+        ReplyMode::Off => drop_reply(client, reply_start),
         ReplyMode::SkipThis => {
-            client.out.buf.truncate(reply_start);
+            drop_reply(client, reply_start);
             client.reply_mode = ReplyMode::On;
         }
     }
+    client.push_ranges.clear();
+}
+
+fn drop_reply(client: &mut Client, reply_start: usize) {
+    if client.push_ranges.is_empty() {
+        client.out.buf.truncate(reply_start);
+        return;
+    }
+    let kept: Vec<u8> = client
+        .push_ranges
+        .iter()
+        .filter(|&&(s, _)| s >= reply_start)
+        .flat_map(|&(s, e)| client.out.buf[s..e].iter().copied())
+        .collect();
+    client.out.buf.truncate(reply_start);
+    client.out.buf.extend_from_slice(&kept);
 }
 
 /// After a top-level command: flag clients whose watched keys were touched,
 /// then serve clients blocked on keys that got values.
 pub fn after_command(srv: &mut Server, client: &mut Client) {
+    super::notify::flush_table_events(srv, Some(client));
+    super::pubsub::deliver_deferred(srv, client);
     if !srv.keyspace.dbs.iter().any(|db| db.interest.has_events()) {
         return;
     }

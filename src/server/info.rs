@@ -341,9 +341,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "current_eviction_exceeded_time:{}", exceeded_now / 1000);
         line!(out, "keyspace_hits:{}", srv.keyspace.hits());
         line!(out, "keyspace_misses:{}", srv.keyspace.misses());
-        line!(out, "pubsub_channels:0");
-        line!(out, "pubsub_patterns:0");
-        line!(out, "pubsubshard_channels:0");
+        line!(out, "pubsub_channels:{}", srv.pubsub.channel_count());
+        line!(out, "pubsub_patterns:{}", srv.pubsub.pattern_count());
+        line!(out, "pubsubshard_channels:{}", srv.pubsub.shard_channel_count());
         line!(out, "latest_fork_usec:0");
         line!(out, "total_forks:0");
         line!(out, "migrate_cached_sockets:0");

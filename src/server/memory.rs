@@ -267,9 +267,12 @@ fn evict_until_under(srv: &mut Server) -> Evict {
 /// THE spot for the `evicted` keyspace notification (Redis's
 /// `notifyKeyspaceEvent(NOTIFY_EVICTED, "evicted", key, db)`, class `e`):
 /// called once per evicted key, after its deletion, before its value is
-/// freed. Nothing to do until keyspace notifications exist (pub/sub).
+/// freed. The running command's client, if any, is borrowed by its task:
+/// a message for it is delivered after the command (`server::pubsub`).
 #[inline]
-fn notify_evicted(_srv: &mut Server, _db: usize, _key: &[u8]) {}
+fn notify_evicted(srv: &mut Server, db: usize, key: &[u8]) {
+    super::notify::raise(srv, None, crate::config::notify::EVICTED, "evicted", key, db);
+}
 
 /// Waits up to `budget_us` (at least 1 ms) for the lazyfree thread to free
 /// what it was handed; returns whether it did.

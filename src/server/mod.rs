@@ -18,6 +18,8 @@ pub mod latency;
 pub mod lazyfree;
 pub mod listener;
 pub mod memory;
+pub mod notify;
+pub mod pubsub;
 pub mod save;
 pub mod shutdown;
 pub mod stats;
@@ -75,6 +77,10 @@ pub struct Server {
     pub evict: memory::EvictState,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
     pub persist: save::Persist,
+    /// Pub/Sub channels and patterns with their subscribers.
+    pub pubsub: pubsub::PubSub,
+    /// The key tables record keyspace events for `notify` (see there).
+    pub notify_recording: bool,
 }
 
 impl Server {
@@ -102,6 +108,8 @@ impl Server {
             listeners: listener::Listeners::default(),
             evict: memory::EvictState::default(),
             persist: save::Persist::default(),
+            pubsub: pubsub::PubSub::default(),
+            notify_recording: false,
             config,
         };
         // Every command's counters up front, as Redis keeps them in its
