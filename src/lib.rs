@@ -8,6 +8,7 @@ pub mod error;
 pub mod keyspace;
 pub mod log;
 pub mod protocol;
+pub mod scripting;
 pub mod server;
 pub mod types;
 pub mod util;

@@ -224,6 +224,10 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         // Shutting down is immediate: there is never one in progress.
         return Err(CmdError::err("No shutdown in progress."));
     }
+    // While a script is busy only SHUTDOWN NOSAVE may stop the server.
+    if !nosave && ctx.srv.scripting.busy() {
+        return Err(crate::server::dispatch::BUSY);
+    }
     // SAVE / NOSAVE are parsed; saving on shutdown arrives with persistence.
     ctx.srv.shutdown_requested = true;
     if let Some(n) = &ctx.srv.shutdown_notify {

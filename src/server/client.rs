@@ -6,8 +6,9 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
+use crate::protocol::Decoder;
 use crate::types::compact::CompactBytes;
 
 use crate::protocol::writer::{ReplyWriter, Resp};
@@ -109,6 +110,12 @@ pub struct Client {
     pub blocked: Option<BlockState>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
     pub query_buf_free: usize,
+    /// Bytes read from the connection and not yet run (Redis's `querybuf`).
+    /// The connection task reads into it; while a script is busy the
+    /// server reads into it too (`server::busy`).
+    pub query: BytesMut,
+    /// The request decoder's progress through `query`.
+    pub decoder: Decoder,
 }
 
 impl Client {
@@ -141,6 +148,8 @@ impl Client {
             deny_blocking: false,
             blocked: None,
             query_buf_free: 0,
+            query: BytesMut::new(),
+            decoder: Decoder::new(),
         }
     }
 

@@ -3,7 +3,8 @@
 //! written and counted here, in one place. After each top-level command the
 //! keyspace's records are acted on: clients whose WATCHed keys were touched
 //! are flagged, and clients blocked on keys that got values are served.
-//! Every rule comes from the command table.
+//! Every rule comes from the command table. While a script is busy
+//! (`server::busy`), commands not flagged `allow_busy` get BUSY.
 
 use std::time::Instant;
 
@@ -14,6 +15,10 @@ use super::blocking;
 use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_ms;
+
+/// The answer to most commands while a script runs past `busy-reply-threshold`.
+pub const BUSY: CmdError =
+    CmdError::text("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
 
 /// Resolves `args` to a table entry id, or the error Redis gives.
 pub fn resolve(args: &[Bytes]) -> Result<usize, CmdError> {
@@ -75,7 +80,11 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         }
     }
     finish_reply(client, reply_start);
-    after_command(srv, client);
+    // While a script is busy, blocked clients wait for it to end (its
+    // writes are served by the EVAL's own `after_command`).
+    if !srv.scripting.busy() {
+        after_command(srv, client);
+    }
 }
 
 /// The checks Redis makes before running a command, in Redis's order.
@@ -91,6 +100,9 @@ fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option
     }
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         return Err((Some(id), CmdError::err("Command not allowed inside a transaction")));
+    }
+    if srv.scripting.busy() && !spec.has(flags::ALLOW_BUSY) {
+        return Err((Some(id), BUSY));
     }
     Ok(id)
 }

@@ -66,7 +66,7 @@ fn bind_one(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: TcpListener) {
+pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: Rc<TcpListener>) {
     loop {
         let (mut stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -82,34 +82,63 @@ pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: TcpListener) {
             use std::os::fd::AsRawFd;
             stream.as_raw_fd()
         };
-        let slot = {
+        let full = {
             let mut srv = server.borrow_mut();
+            srv.stats.total_connections += 1;
+            let full = srv.clients.len() >= srv.config.maxclients as usize;
+            if full {
+                srv.stats.rejected_connections += 1;
+            }
+            full
+        };
+        if full {
+            let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+            continue;
+        }
+        let slot = register(&mut server.borrow_mut(), stream, peer, local, fd);
+        tokio::task::spawn_local(connection::serve(server.clone(), slot));
+    }
+}
+
+/// Accepts the connections waiting on the listeners without the reactor
+/// (while a script is busy, `server::busy`): they are registered and get
+/// their tasks as usual, which start once the script ends.
+pub fn accept_waiting(srv: &mut Server) {
+    let Some(server) = srv.me.upgrade() else { return };
+    let listeners = srv.listeners.clone();
+    for listener in &listeners {
+        while let Ok((socket, addr)) = socket2::SockRef::from(&**listener).accept() {
+            let Some(peer) = addr.as_socket() else { continue };
+            let std_stream: std::net::TcpStream = socket.into();
+            if std_stream.set_nonblocking(true).is_err() {
+                continue;
+            }
+            let Ok(stream) = TcpStream::from_std(std_stream) else { continue };
+            let _ = stream.set_nodelay(true);
+            let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let fd = {
+                use std::os::fd::AsRawFd;
+                stream.as_raw_fd()
+            };
             srv.stats.total_connections += 1;
             if srv.clients.len() >= srv.config.maxclients as usize {
                 srv.stats.rejected_connections += 1;
-                None
-            } else {
-                Some(register(&mut srv, &stream, peer, local, fd))
+                let _ = stream.try_write(b"-ERR max number of clients reached\r\n");
+                continue;
             }
-        };
-        match slot {
-            Some(slot) => {
-                tokio::task::spawn_local(connection::serve(server.clone(), stream, slot));
-            }
-            None => {
-                let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
-            }
+            let slot = register(srv, stream, peer, local, fd);
+            tokio::task::spawn_local(connection::serve(server.clone(), slot));
         }
     }
 }
 
-fn register(srv: &mut Server, stream: &TcpStream, peer: SocketAddr, local: String, fd: i32) -> Rc<ClientSlot> {
+fn register(srv: &mut Server, stream: TcpStream, peer: SocketAddr, local: String, fd: i32) -> Rc<ClientSlot> {
     if let Some(tcp_keepalive) = keepalive(srv.config.tcp_keepalive) {
-        let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&tcp_keepalive);
+        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&tcp_keepalive);
     }
     let id = srv.clients.next_id();
     let authenticated = !srv.auth_required();
-    srv.clients.add(Client::new(id, format_addr(peer), local, fd, authenticated))
+    srv.clients.add(Client::new(id, format_addr(peer), local, fd, authenticated), stream)
 }
 
 fn keepalive(seconds: u64) -> Option<socket2::TcpKeepalive> {

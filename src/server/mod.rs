@@ -7,6 +7,7 @@
 //! `.await`.
 
 pub mod blocking;
+pub mod busy;
 pub mod client;
 pub mod clients;
 pub mod connection;
@@ -62,6 +63,12 @@ pub struct Server {
     pub shutdown_requested: bool,
     /// Wakes the main task to shut down.
     pub shutdown_notify: Option<std::rc::Rc<tokio::sync::Notify>>,
+    /// The Lua engine, the script cache and the script running now.
+    pub scripting: crate::scripting::Scripting,
+    /// The listening sockets (also accepted from while a script is busy).
+    pub listeners: Vec<std::rc::Rc<tokio::net::TcpListener>>,
+    /// This state's own handle, for tasks spawned from synchronous code.
+    pub me: std::rc::Weak<std::cell::RefCell<Server>>,
 }
 
 impl Server {
@@ -86,6 +93,9 @@ impl Server {
             lastsave: now / 1000,
             shutdown_requested: false,
             shutdown_notify: None,
+            scripting: crate::scripting::Scripting::new(),
+            listeners: Vec::new(),
+            me: std::rc::Weak::new(),
             config,
         }
     }
@@ -119,7 +129,11 @@ async fn serve(config: Config) -> Result<(), String> {
     let mut state = Server::new(config);
     state.tcp_port = port;
     state.shutdown_notify = Some(shutdown.clone());
+    state.scripting.engine();
+    let listeners: Vec<_> = listeners.into_iter().map(std::rc::Rc::new).collect();
+    state.listeners = listeners.clone();
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));
+    server.borrow_mut().me = std::rc::Rc::downgrade(&server);
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
     crate::log::notice("Server initialized");
     crate::log::notice("Ready to accept connections tcp");

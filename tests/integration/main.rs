@@ -10,6 +10,7 @@ mod decoder_fuzz;
 mod introspection;
 mod keys;
 mod protocol;
+mod scripting;
 mod server_cmds;
 mod smoke;
 mod strings;

@@ -1,0 +1,32 @@
+//! What the engine's hook does while a script runs: past
+//! `busy-reply-threshold` the script is "timed out" (other clients get BUSY)
+//! and the server serves other clients on each hook call; SCRIPT KILL or
+//! SHUTDOWN NOSAVE end the script.
+
+use crate::server::Server;
+
+/// Called from the hook with the server. True: stop the script now.
+pub fn interrupt(srv: &mut Server) -> bool {
+    let threshold = srv.config.busy_reply_threshold;
+    let Some(run) = srv.scripting.run.as_mut() else { return false };
+    if !run.timed_out {
+        if threshold <= 0 {
+            return false;
+        }
+        let elapsed = crate::util::time::unix_ms().saturating_sub(run.start_ms) as i64;
+        if elapsed < threshold {
+            return false;
+        }
+        crate::log::warning(&format!(
+            "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script \
+             using the SCRIPT KILL command. Script name is: {}.",
+            String::from_utf8_lossy(&run.sha)
+        ));
+        run.timed_out = true;
+    }
+    // Commands run meanwhile must not move the script's clock.
+    let now = srv.now_ms;
+    crate::server::busy::serve_clients(srv);
+    srv.now_ms = now;
+    srv.shutdown_requested || srv.scripting.run.as_ref().is_some_and(|r| r.killed)
+}

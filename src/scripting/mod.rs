@@ -1,0 +1,297 @@
+//! Lua scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and the script cache,
+//! as Redis 7.0 runs them.
+//!
+//! One Lua 5.1 state (`mlua`, vendored) runs every script on the command
+//! thread, synchronously inside the calling command, so scripts are
+//! atomic. Commands a script calls go through `dispatch::call` as a
+//! script client whose replies are converted into Lua values (`call`,
+//! `convert`). The state is sandboxed as Redis's (`engine`, `sandbox.lua`);
+//! the libraries Redis embeds are in `lib`. A script running past
+//! `busy-reply-threshold` lets other clients in through the engine's hook
+//! (`busy`, `server::busy`).
+//!
+//! May import the server state and dispatcher, the command table,
+//! `protocol`, `util` and `config`. FUNCTION / FCALL are not here yet.
+
+pub mod api;
+mod busy;
+mod call;
+pub mod convert;
+pub mod engine;
+pub mod errors;
+pub mod lauxlib;
+pub mod lib;
+pub mod shebang;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use mlua::Function;
+
+use crate::commands::{CmdError, CmdResult, Ctx};
+use crate::protocol::writer::Resp;
+use crate::server::Server;
+use crate::server::client::Client;
+use engine::{Engine, Outcome};
+use shebang::Flags;
+
+/// `NOSCRIPT No matching script. Please use EVAL.`
+pub const NOSCRIPT: CmdError = CmdError::text("NOSCRIPT No matching script. Please use EVAL.");
+
+/// A cached script.
+pub struct Script {
+    pub body: Bytes,
+    pub flags: Flags,
+    func: Function,
+}
+
+/// The script running now (Redis's `scriptRunCtx`).
+pub struct RunState {
+    /// The script's SHA1 (lowercase hex).
+    pub sha: [u8; 40],
+    /// Unix ms when the script started (the command's clock).
+    pub start_ms: u64,
+    /// EVAL_RO, or a `no-writes` script: write commands are refused.
+    pub read_only: bool,
+    /// A write command ran: SCRIPT KILL is refused (UNKILLABLE).
+    pub write_dirty: bool,
+    /// Past `busy-reply-threshold`: other clients get BUSY.
+    pub timed_out: bool,
+    /// SCRIPT KILL asked the script to stop.
+    pub killed: bool,
+}
+
+pub struct Scripting {
+    /// Made on first use (`engine()`); the server starts it at boot.
+    engine: std::cell::OnceCell<Rc<Engine>>,
+    /// SHA1 (lowercase hex) → script.
+    scripts: HashMap<[u8; 40], Rc<Script>, foldhash::fast::RandomState>,
+    /// Bytes held by cached bodies and their SHA1s.
+    scripts_bytes: usize,
+    /// The client scripts run commands as (Redis's "fake client").
+    client: Option<Box<Client>>,
+    pub run: Option<RunState>,
+    /// DEBUG SET-DISABLE-DENY-SCRIPTS: NOSCRIPT commands allowed in scripts.
+    pub disable_deny_script: bool,
+    runs: u64,
+}
+
+impl Default for Scripting {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn new_engine() -> Engine {
+    Engine::new().expect("the Lua engine starts")
+}
+
+fn script_client() -> Box<Client> {
+    let mut c = Client::new(0, String::new(), String::new(), -1, true);
+    c.deny_blocking = true;
+    Box::new(c)
+}
+
+impl Scripting {
+    pub fn new() -> Scripting {
+        Scripting {
+            engine: std::cell::OnceCell::new(),
+            scripts: HashMap::default(),
+            scripts_bytes: 0,
+            client: Some(script_client()),
+            run: None,
+            disable_deny_script: false,
+            runs: 0,
+        }
+    }
+
+    /// The Lua engine (started on first use).
+    pub fn engine(&self) -> &Rc<Engine> {
+        self.engine.get_or_init(|| Rc::new(new_engine()))
+    }
+
+    /// A script is running past the threshold: other clients get BUSY.
+    pub fn busy(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.timed_out)
+    }
+
+    /// The script client (between commands of a script).
+    pub fn client_mut(&mut self) -> &mut Client {
+        self.client.as_mut().expect("script client present between commands")
+    }
+
+    pub fn cached_scripts(&self) -> usize {
+        self.scripts.len()
+    }
+
+    /// INFO `used_memory_lua` / `used_memory_vm_eval`.
+    pub fn lua_memory(&self) -> usize {
+        self.engine().used_memory()
+    }
+
+    /// INFO `used_memory_scripts_eval`: cached bodies plus the cache's overhead.
+    pub fn scripts_memory(&self) -> usize {
+        self.scripts_bytes + self.scripts.len() * 64 + self.scripts.capacity() * 8
+    }
+
+    pub fn exists(&self, sha: &[u8]) -> bool {
+        sha_key(sha).is_some_and(|k| self.scripts.contains_key(&k))
+    }
+
+    /// SCRIPT FLUSH: a fresh Lua state and an empty cache (the
+    /// `math.random` sequence carries on, as Redis's is global).
+    pub fn flush(&mut self) {
+        let rand = self.engine().shared.rand.get();
+        self.scripts.clear();
+        self.scripts_bytes = 0;
+        self.engine = std::cell::OnceCell::new();
+        self.engine().shared.rand.set(rand);
+    }
+
+    /// Compiles and caches `body` unless cached (Redis's `luaCreateFunction`).
+    pub fn create(&mut self, body: &Bytes) -> Result<([u8; 40], Rc<Script>), CmdError> {
+        let key = sha_of(body);
+        if let Some(s) = self.scripts.get(&key) {
+            return Ok((key, s.clone()));
+        }
+        let (flags, shebang_len) = shebang::parse(body).map_err(CmdError::err)?;
+        let func = self
+            .engine()
+            .compile(&body[shebang_len..])
+            .map_err(|e| CmdError::err(format!("Error compiling script (new function): {e}")))?;
+        let script = Rc::new(Script { body: body.clone(), flags, func });
+        self.scripts_bytes += body.len() + 40;
+        self.scripts.insert(key, script.clone());
+        Ok((key, script))
+    }
+}
+
+/// The cache key of a SHA1 given by a client (any case), if it can be one.
+fn sha_key(sha: &[u8]) -> Option<[u8; 40]> {
+    let mut key: [u8; 40] = sha.try_into().ok()?;
+    key.make_ascii_lowercase();
+    Some(key)
+}
+
+fn sha_of(body: &[u8]) -> [u8; 40] {
+    let hex = crate::util::sha1::hex(&crate::util::sha1::sha1(body));
+    hex.as_bytes().try_into().expect("40 hex digits")
+}
+
+/// Runs `f` with the script client taken out of the server state.
+pub fn with_script_client<R>(srv: &mut Server, f: impl FnOnce(&mut Server, &mut Client) -> R) -> R {
+    let mut client = srv.scripting.client.take().expect("script client present");
+    let r = f(srv, &mut client);
+    srv.scripting.client = Some(client);
+    r
+}
+
+/// EVAL / EVALSHA / EVAL_RO / EVALSHA_RO.
+pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> CmdResult {
+    if by_sha && args[1].len() != 40 {
+        return Err(NOSCRIPT);
+    }
+    let numkeys = crate::util::number::parse_i64(&args[2]).ok_or(CmdError::NotInteger)?;
+    if numkeys > (args.len() - 3) as i64 {
+        return Err(CmdError::err("Number of keys can't be greater than number of args"));
+    } else if numkeys < 0 {
+        return Err(CmdError::err("Number of keys can't be negative"));
+    }
+    let (key, script) = if by_sha {
+        let key = sha_key(&args[1]).ok_or(NOSCRIPT)?;
+        match ctx.srv.scripting.scripts.get(&key) {
+            Some(s) => (key, s.clone()),
+            None => return Err(NOSCRIPT),
+        }
+    } else {
+        ctx.srv.scripting.create(&args[1])?
+    };
+    let flags = script.flags;
+    if !flags.compat && !flags.no_writes && read_only {
+        return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+    }
+    let keys = &args[3..3 + numkeys as usize];
+    let argv = &args[3 + numkeys as usize..];
+    run(ctx, &script, key, keys, argv, read_only || (!flags.compat && flags.no_writes))
+}
+
+fn run(ctx: &mut Ctx, script: &Script, sha: [u8; 40], keys: &[Bytes], argv: &[Bytes], read_only: bool) -> CmdResult {
+    let engine = ctx.srv.scripting.engine().clone();
+    {
+        let c = ctx.srv.scripting.client_mut();
+        c.db = ctx.client.db;
+        c.out.resp = Resp::Two;
+        c.out.buf.clear();
+    }
+    ctx.srv.scripting.run = Some(RunState {
+        sha,
+        start_ms: ctx.srv.now_ms,
+        read_only,
+        write_dirty: false,
+        timed_out: false,
+        killed: false,
+    });
+    let outcome = engine.run(ctx.srv, &script.func, keys, argv);
+    ctx.srv.scripting.run = None;
+    ctx.srv.scripting.runs += 1;
+    if ctx.srv.scripting.runs.is_multiple_of(50) {
+        engine.gc_step();
+    }
+    let resp3 = ctx.srv.scripting.client_mut().out.resp == Resp::Three;
+    let sha = std::str::from_utf8(&sha).unwrap_or_default();
+    match outcome {
+        Ok(Outcome::Ok(value)) => {
+            let mut written = convert::Written::default();
+            convert::lua_to_reply(&value, &mut ctx.client.out, resp3, &mut written);
+            drop(value);
+            for msg in &written.counted_errors {
+                ctx.srv.stats.error(msg);
+            }
+            if written.any_error {
+                failed(ctx);
+            }
+            Ok(())
+        }
+        Ok(Outcome::Failed(info)) => {
+            let mut text = info.msg;
+            if let Some((source, line)) = info.at {
+                text.push_str(&format!(" script: {sha}, on {source}:{line}."));
+            }
+            if info.ignore_stats {
+                ctx.client.out.error(text.as_bytes());
+                failed(ctx);
+                Ok(())
+            } else {
+                Err(CmdError::Other(text.into()))
+            }
+        }
+        Ok(Outcome::Broken(msg)) => {
+            let msg: String = msg.chars().take(100).collect();
+            Err(CmdError::err(format!("Error running script {sha}, {msg}")))
+        }
+        Err(e) => Err(CmdError::err(format!("Error running script {sha}, {}", engine::rust_error_message(&e)))),
+    }
+}
+
+/// The running command failed without its error being counted again.
+fn failed(ctx: &mut Ctx) {
+    if let Some(id) = ctx.client.last_cmd {
+        ctx.srv.stats.command(id).failed_calls += 1;
+    }
+}
+
+/// SCRIPT KILL.
+pub fn kill(srv: &mut Server) -> CmdResult {
+    let Some(run) = srv.scripting.run.as_mut() else {
+        return Err(CmdError::text("NOTBUSY No scripts in execution right now."));
+    };
+    if run.write_dirty {
+        return Err(CmdError::text(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait \
+             the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
+        ));
+    }
+    run.killed = true;
+    Ok(())
+}
