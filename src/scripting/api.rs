@@ -22,7 +22,7 @@ use crate::server::REDIS_VERSION;
 const REDIS_VERSION_NUM: f64 = 0x0007_000f as f64;
 
 /// Builds the `redis` table.
-pub fn open(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Table> {
+pub fn open(lua: &Lua, shared: &Rc<Shared>, mode: super::engine::Mode) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     let sh = shared.clone();
     t.raw_set("call", lua.create_function(move |lua, args: MultiValue| redis_call(lua, &sh, args, true))?)?;
@@ -46,10 +46,12 @@ pub fn open(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<Table> {
     }
     let sh = shared.clone();
     t.raw_set("acl_check_cmd", lua.create_function(move |lua, args: MultiValue| acl_check_cmd(lua, &sh, args))?)?;
-    t.raw_set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
-    // Without the Lua debugger (LDB): breakpoint() answers false, debug() does nothing.
-    t.raw_set("breakpoint", lua.create_function(|_, _: MultiValue| Ok(false))?)?;
-    t.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+    if mode == super::engine::Mode::Eval {
+        t.raw_set("replicate_commands", lua.create_function(|_, _: MultiValue| Ok(true))?)?;
+        // Without the Lua debugger (LDB): breakpoint() answers false, debug() does nothing.
+        t.raw_set("breakpoint", lua.create_function(|_, _: MultiValue| Ok(false))?)?;
+        t.raw_set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+    }
     Ok(t)
 }
 

@@ -19,8 +19,9 @@ pub fn interrupt(srv: &mut Server) -> bool {
         }
         crate::log::warning(&format!(
             "Slow script detected: still in execution after {elapsed} milliseconds. You can try killing the script \
-             using the SCRIPT KILL command. Script name is: {}.",
-            String::from_utf8_lossy(&run.sha)
+             using the {} command. Script name is: {}.",
+            if run.origin.is_eval() { "SCRIPT KILL" } else { "FUNCTION KILL" },
+            run.origin.name()
         ));
         run.timed_out = true;
     }

@@ -15,7 +15,8 @@ use crate::commands::{self, arity_ok, flags};
 use crate::server::{Server, dispatch};
 use crate::util::number::format_g17;
 
-/// An error before the command ran: Redis's text without `ERR `.
+/// An error before the command ran: Redis's text (`-CODE …`, or a message
+/// that gets `ERR `).
 struct Rejected {
     msg: &'static str,
 }
@@ -111,6 +112,14 @@ fn run_command(srv: &mut Server, argv: &[Bytes]) -> Result<(), Rejected> {
     if run.read_only && spec.has(flags::WRITE | flags::MAY_REPLICATE) {
         return Err(reject(srv, Some(id), "Write commands are not allowed from read-only scripts."));
     }
+    // Checks on the server's state matter only until the script has written:
+    // after that it must be allowed to finish.
+    if spec.has(flags::WRITE) && !run.write_dirty && run.no_good_replicas {
+        return Err(reject(srv, Some(id), "-NOREPLICAS Not enough good replicas to write."));
+    }
+    if run.deny_oom && !run.write_dirty && spec.has(flags::DENYOOM) {
+        return Err(reject(srv, Some(id), "-OOM command not allowed when used memory > 'maxmemory'."));
+    }
     if spec.has(flags::WRITE) {
         run.write_dirty = true;
     }
@@ -121,7 +130,7 @@ fn run_command(srv: &mut Server, argv: &[Bytes]) -> Result<(), Rejected> {
 /// Counts a command refused inside a script as Redis does (an error reply
 /// and, for a known command, a rejected call).
 fn reject(srv: &mut Server, id: Option<usize>, msg: &'static str) -> Rejected {
-    srv.stats.error(format!("ERR {msg}"));
+    srv.stats.error(error_text(msg));
     if let Some(id) = id {
         srv.stats.command(id).rejected_calls += 1;
     }

@@ -26,6 +26,30 @@ use crate::server::Server;
 const HOOK_EVERY: u32 = 100_000;
 /// The chunk name of the engine's own Lua code (skipped when locating errors).
 const INTERNAL: &str = "=internal";
+/// FUNCTION LOAD stops a library that runs longer than this (ms).
+const LOAD_TIMEOUT_MS: u128 = 500;
+
+/// Which engine: EVAL's, or the one FUNCTION libraries live in (Redis runs
+/// them in two Lua states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Eval,
+    Functions,
+}
+
+/// A function a library registered while FUNCTION LOAD ran it.
+pub struct Registered {
+    pub name: String,
+    pub desc: Option<bytes::Bytes>,
+    pub flags: super::shebang::Flags,
+    pub callback: Function,
+}
+
+/// FUNCTION LOAD in progress.
+struct Loading {
+    start: std::time::Instant,
+    functions: Vec<Registered>,
+}
 
 /// Where a script failed: what Redis's error handler records.
 #[derive(Debug, Clone, Default)]
@@ -54,6 +78,8 @@ pub struct Shared {
     /// `redis.call`'s argument vector and bytes, reused from call to call.
     pub argv: RefCell<Vec<Bytes>>,
     pub argbuf: RefCell<bytes::BytesMut>,
+    /// FUNCTION LOAD running a library.
+    loading: RefCell<Option<Loading>>,
 }
 
 impl Shared {
@@ -109,12 +135,19 @@ impl Drop for Lend<'_> {
 /// One Lua state and the functions the engine keeps in it.
 pub struct Engine {
     pub lua: Lua,
+    pub mode: Mode,
     /// Lua's `xpcall` and the error handler scripts run under.
     xpcall: Function,
     handler: Function,
-    /// The KEYS and ARGV tables, refilled for each run.
+    /// EVAL's KEYS and ARGV tables, refilled for each run.
     keys: Table,
     argv: Table,
+    /// The real globals, the metatable of `_G`, and (functions engine) the
+    /// API a library sees while it loads and the FCALL runner.
+    globals: Table,
+    gmeta: Table,
+    library_api: Option<Table>,
+    fcall: Function,
     pub shared: Rc<Shared>,
 }
 
@@ -128,7 +161,7 @@ pub enum Outcome {
 }
 
 impl Engine {
-    pub fn new() -> mlua::Result<Engine> {
+    pub fn new(mode: Mode) -> mlua::Result<Engine> {
         let lua = Lua::new_with(StdLib::TABLE | StdLib::STRING | StdLib::MATH, LuaOptions::new())?;
         let shared = Rc::new(Shared {
             server: RefCell::new(None),
@@ -138,6 +171,7 @@ impl Engine {
             line_hook: Cell::new(false),
             argv: RefCell::new(Vec::new()),
             argbuf: RefCell::new(bytes::BytesMut::new()),
+            loading: RefCell::new(None),
         });
         let g = lua.globals();
         // As the reference redis-server 7.0.15 build: no getfenv/setfenv/newproxy either.
@@ -148,7 +182,7 @@ impl Engine {
         g.raw_set("struct", lib::structlib::open(&lua)?)?;
         g.raw_set("cmsgpack", lib::cmsgpack::open(&lua)?)?;
         g.raw_set("bit", lib::bit::open(&lua)?)?;
-        g.raw_set("redis", api::open(&lua, &shared)?)?;
+        g.raw_set("redis", api::open(&lua, &shared, mode)?)?;
         let math: Table = g.raw_get("math")?;
         api::install_random(&lua, &math, &shared)?;
 
@@ -184,18 +218,25 @@ impl Engine {
             *sh.error.borrow_mut() = Some(info);
             Ok(Value::Nil)
         })?;
-        let (globals, xpcall): (Table, Function) = lua.load(include_str!("sandbox.lua")).set_name(INTERNAL).call((
-            readonly_newindex,
-            readonly_error,
-            missing_global,
-            fix_error,
-            error_object,
-        ))?;
+        let register = match mode {
+            Mode::Eval => None,
+            Mode::Functions => {
+                let sh = shared.clone();
+                Some(lua.create_function(move |lua, args: MultiValue| register_function(lua, &sh, args))?)
+            }
+        };
+        let (globals, xpcall, gmeta, library_api, fcall): (Table, Function, Table, Option<Table>, Function) = lua
+            .load(include_str!("sandbox.lua"))
+            .set_name(INTERNAL)
+            .call((readonly_newindex, readonly_error, missing_global, fix_error, error_object, register))?;
         let keys = lua.create_table()?;
         let argv = lua.create_table()?;
-        globals.raw_set("KEYS", &keys)?;
-        globals.raw_set("ARGV", &argv)?;
-        let engine = Engine { lua, xpcall, handler: top_handler, keys, argv, shared };
+        if mode == Mode::Eval {
+            globals.raw_set("KEYS", &keys)?;
+            globals.raw_set("ARGV", &argv)?;
+        }
+        let engine =
+            Engine { lua, mode, xpcall, handler: top_handler, keys, argv, globals, gmeta, library_api, fcall, shared };
         engine.set_hook(false)?;
         Ok(engine)
     }
@@ -220,15 +261,30 @@ impl Engine {
         })
     }
 
-    /// Runs `func` with `keys` and `args` as KEYS and ARGV, lending `srv`
-    /// to the script for the run.
+    /// Runs `func` with `keys` and `args` (EVAL: as the KEYS and ARGV
+    /// globals; FCALL: as its two arguments), lending `srv` to the script
+    /// for the run.
     pub fn run(&self, srv: &mut Server, func: &Function, keys: &[Bytes], args: &[Bytes]) -> mlua::Result<Outcome> {
-        fill(&self.lua, &self.keys, keys)?;
-        fill(&self.lua, &self.argv, args)?;
         *self.shared.error.borrow_mut() = None;
-        let lend = Lend::new(srv, &self.shared);
-        let result = self.xpcall.call::<(bool, Value)>((func, &self.handler));
-        drop(lend);
+        let result = match self.mode {
+            Mode::Eval => {
+                fill(&self.lua, &self.keys, keys)?;
+                fill(&self.lua, &self.argv, args)?;
+                let lend = Lend::new(srv, &self.shared);
+                let r = self.xpcall.call::<(bool, Value)>((func, &self.handler));
+                drop(lend);
+                r
+            }
+            Mode::Functions => {
+                // Fresh tables: a library can keep references between calls.
+                let k = array(&self.lua, keys)?;
+                let a = array(&self.lua, args)?;
+                let lend = Lend::new(srv, &self.shared);
+                let r = self.fcall.call::<(bool, Value)>((func, k, a, &self.handler));
+                drop(lend);
+                r
+            }
+        };
         if self.shared.line_hook.get() {
             self.set_hook(false)?;
         }
@@ -247,6 +303,37 @@ impl Engine {
                 None => Outcome::Broken(e.to_string()),
             },
         })
+    }
+
+    /// FUNCTION LOAD: runs a library's code (without its shebang line) with
+    /// only the library API visible, and returns the functions it
+    /// registered, or Redis's error text (without `ERR `).
+    pub fn load_library(&self, code: &[u8]) -> Result<Vec<Registered>, String> {
+        let chunk = self.lua.load(code).set_name("@user_function").into_function().map_err(|e| match e {
+            mlua::Error::SyntaxError { message, .. } => format!("Error compiling function: {message}"),
+            other => format!("Error compiling function: {other}"),
+        })?;
+        let Some(api) = &self.library_api else {
+            return Err("redis.register_function can only be called on FUNCTION LOAD command".into());
+        };
+        let outcome = (|| -> mlua::Result<(bool, Value)> {
+            self.gmeta.raw_set("__index", api)?;
+            *self.shared.loading.borrow_mut() =
+                Some(Loading { start: std::time::Instant::now(), functions: Vec::new() });
+            let identity = self.lua.create_function(|_, e: Value| Ok(e))?;
+            let r = self.xpcall.call::<(bool, Value)>((chunk, identity));
+            self.gmeta.raw_set("__index", &self.globals)?;
+            r
+        })();
+        let loading = self.shared.loading.borrow_mut().take();
+        if self.shared.line_hook.get() {
+            let _ = self.set_hook(false);
+        }
+        match outcome {
+            Ok((true, _)) => Ok(loading.map(|l| l.functions).unwrap_or_default()),
+            Ok((false, e)) => Err(format!("Error registering functions: {}", describe_error(&self.lua, e).msg)),
+            Err(e) => Err(format!("Error registering functions: {}", rust_error_message(&e))),
+        }
     }
 
     /// Bytes used by the Lua state (INFO `used_memory_lua`).
@@ -282,6 +369,11 @@ fn fill(lua: &Lua, t: &Table, items: &[Bytes]) -> mlua::Result<()> {
 /// line from then on so `pcall` cannot swallow the error.
 fn hook(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<VmState> {
     if !shared.running() {
+        let timed_out =
+            shared.loading.borrow().as_ref().is_some_and(|l| l.start.elapsed().as_millis() > LOAD_TIMEOUT_MS);
+        if timed_out {
+            return Err(stop(lua, shared, "ERR FUNCTION LOAD timeout"));
+        }
         return Ok(VmState::Continue);
     }
     let kill = shared.with_server(super::busy::interrupt)?;
@@ -289,16 +381,158 @@ fn hook(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<VmState> {
         return Ok(VmState::Continue);
     }
     if !shared.line_hook.get() {
-        shared.line_hook.set(true);
         crate::log::warning("Lua script killed by user with SCRIPT KILL.");
+    }
+    Err(stop(lua, shared, "ERR Script killed by user with SCRIPT KILL..."))
+}
+
+/// The error that stops a script; from then on the hook fires on every
+/// line so `pcall` cannot swallow it.
+fn stop(lua: &Lua, shared: &Rc<Shared>, msg: &str) -> mlua::Error {
+    if !shared.line_hook.get() {
+        shared.line_hook.set(true);
         let sh = shared.clone();
         let triggers = HookTriggers::new().every_nth_instruction(HOOK_EVERY).every_line();
-        lua.set_global_hook(triggers, move |lua, _| hook(lua, &sh))?;
+        if let Err(e) = lua.set_global_hook(triggers, move |lua, _| hook(lua, &sh)) {
+            return e;
+        }
     }
-    Err(mlua::Error::external(ScriptError::Reply {
-        msg: "ERR Script killed by user with SCRIPT KILL...".into(),
-        ignore_stats: false,
-    }))
+    mlua::Error::external(ScriptError::Reply { msg: msg.into(), ignore_stats: false })
+}
+
+/// A fresh KEYS/ARGV array for a function.
+fn array(lua: &Lua, items: &[Bytes]) -> mlua::Result<Table> {
+    if items.iter().all(|i| std::str::from_utf8(i).is_ok()) {
+        return lua.create_sequence_from(items.iter().map(|i| std::str::from_utf8(i).unwrap_or_default()));
+    }
+    let t = lua.create_table_with_capacity(items.len(), 0)?;
+    for (i, item) in items.iter().enumerate() {
+        t.raw_set(i + 1, lua.create_string(item)?)?;
+    }
+    Ok(t)
+}
+
+/// `redis.register_function(name, callback)` or
+/// `redis.register_function{function_name=…, callback=…, flags={…}, description=…}`
+/// while FUNCTION LOAD runs a library.
+fn register_function(lua: &Lua, shared: &Shared, args: MultiValue) -> mlua::Result<()> {
+    use super::errors::reply_error;
+    if shared.loading.borrow().is_none() {
+        return Err(reply_error("redis.register_function can only be called on FUNCTION LOAD command"));
+    }
+    let string_of = |v: &Value| -> Option<Vec<u8>> {
+        match v {
+            Value::String(s) => Some(s.as_bytes().to_vec()),
+            Value::Integer(_) | Value::Number(_) => {
+                lua.coerce_string(v.clone()).ok().flatten().map(|s| s.as_bytes().to_vec())
+            }
+            _ => None,
+        }
+    };
+    let (name, desc, callback, flags) = match args.len() {
+        1 => {
+            let Value::Table(t) = &args[0] else {
+                return Err(reply_error(
+                    "calling redis.register_function with a single argument is only applicable to Lua table \
+                     (representing named arguments).",
+                ));
+            };
+            let (mut name, mut desc, mut callback, mut flags) = (None, None, None, super::shebang::Flags::default());
+            for pair in t.pairs::<Value, Value>() {
+                let (k, v) = pair?;
+                let Some(key) = string_of(&k) else {
+                    return Err(reply_error("named argument key given to redis.register_function is not a string"));
+                };
+                match key.to_ascii_lowercase().as_slice() {
+                    b"function_name" => match string_of(&v) {
+                        Some(n) => name = Some(n),
+                        None => {
+                            return Err(reply_error(
+                                "function_name argument given to redis.register_function must be a string",
+                            ));
+                        }
+                    },
+                    b"description" => match string_of(&v) {
+                        Some(d) => desc = Some(d),
+                        None => {
+                            return Err(reply_error(
+                                "description argument given to redis.register_function must be a string",
+                            ));
+                        }
+                    },
+                    b"callback" => match v {
+                        Value::Function(f) => callback = Some(f),
+                        _ => {
+                            return Err(reply_error(
+                                "callback argument given to redis.register_function must be a function",
+                            ));
+                        }
+                    },
+                    b"flags" => {
+                        let Value::Table(ft) = v else {
+                            return Err(reply_error(
+                                "flags argument to redis.register_function must be a table representing function flags",
+                            ));
+                        };
+                        flags = read_flags(&ft).ok_or_else(|| reply_error("unknown flag given"))?;
+                    }
+                    _ => return Err(reply_error("unknown argument given to redis.register_function")),
+                }
+            }
+            let Some(name) = name else {
+                return Err(reply_error("redis.register_function must get a function name argument"));
+            };
+            let Some(callback) = callback else {
+                return Err(reply_error("redis.register_function must get a callback argument"));
+            };
+            (name, desc, callback, flags)
+        }
+        2 => {
+            let Some(name) = string_of(&args[0]) else {
+                return Err(reply_error("first argument to redis.register_function must be a string"));
+            };
+            let Value::Function(callback) = &args[1] else {
+                return Err(reply_error("second argument to redis.register_function must be a function"));
+            };
+            (name, None, callback.clone(), super::shebang::Flags::default())
+        }
+        _ => return Err(reply_error("wrong number of arguments to redis.register_function")),
+    };
+    if !super::valid_name(&name) {
+        return Err(reply_error(
+            "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ));
+    }
+    let name = String::from_utf8_lossy(&name).into_owned();
+    let mut loading = shared.loading.borrow_mut();
+    let loading = loading.as_mut().expect("checked above");
+    if loading.functions.iter().any(|f| f.name == name) {
+        return Err(reply_error("Function already exists in the library"));
+    }
+    loading.functions.push(Registered { name, desc: desc.map(bytes::Bytes::from), flags, callback });
+    Ok(())
+}
+
+/// A function's `flags={…}` (Redis matches them case-insensitively).
+fn read_flags(t: &Table) -> Option<super::shebang::Flags> {
+    let mut flags = super::shebang::Flags::default();
+    for i in 1.. {
+        let v: Value = t.get(i).ok()?;
+        let name = match v {
+            Value::Nil => break,
+            Value::String(s) => s.as_bytes().to_ascii_lowercase(),
+            _ => return None,
+        };
+        match name.as_slice() {
+            b"no-writes" => flags.no_writes = true,
+            b"allow-oom" => flags.allow_oom = true,
+            b"allow-stale" => flags.allow_stale = true,
+            b"no-cluster" => flags.no_cluster = true,
+            b"allow-cross-slot-keys" => flags.allow_cross_slot = true,
+            _ => return None,
+        }
+    }
+    Some(flags)
 }
 
 /// The message of an error raised by Rust code or `mlua` itself.

@@ -10,15 +10,20 @@
 //! `busy-reply-threshold` lets other clients in through the engine's hook
 //! (`busy`, `server::busy`).
 //!
+//! FUNCTION libraries run in a second engine (`functions`) and are called
+//! with FCALL through the same machinery.
+//!
 //! May import the server state and dispatcher, the command table,
-//! `protocol`, `util` and `config`. FUNCTION / FCALL are not here yet.
+//! `protocol`, `util` and `config`.
 
 pub mod api;
 mod busy;
 mod call;
 pub mod convert;
+pub mod dump;
 pub mod engine;
 pub mod errors;
+pub mod functions;
 pub mod lauxlib;
 pub mod lib;
 pub mod shebang;
@@ -38,6 +43,14 @@ use shebang::Flags;
 
 /// `NOSCRIPT No matching script. Please use EVAL.`
 pub const NOSCRIPT: CmdError = CmdError::text("NOSCRIPT No matching script. Please use EVAL.");
+/// BUSY while an EVAL script runs (Redis's `slowevalerr`).
+pub const BUSY_EVAL: CmdError =
+    CmdError::text("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
+/// BUSY while a function runs (Redis's `slowscripterr`).
+pub const BUSY_FUNCTION: CmdError =
+    CmdError::text("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.");
+
+pub use functions::valid_name;
 
 /// A cached script.
 pub struct Script {
@@ -46,10 +59,31 @@ pub struct Script {
     func: Function,
 }
 
+/// What is running: an EVAL script or a function.
+pub enum Origin {
+    /// The script's SHA1 (lowercase hex).
+    Eval([u8; 40]),
+    /// The function's name and the FCALL command (FUNCTION STATS shows it).
+    Function { name: Rc<str>, command: Vec<Bytes> },
+}
+
+impl Origin {
+    /// The name errors and logs give: the SHA1 or the function's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Origin::Eval(sha) => std::str::from_utf8(sha).unwrap_or_default(),
+            Origin::Function { name, .. } => name,
+        }
+    }
+
+    pub fn is_eval(&self) -> bool {
+        matches!(self, Origin::Eval(_))
+    }
+}
+
 /// The script running now (Redis's `scriptRunCtx`).
 pub struct RunState {
-    /// The script's SHA1 (lowercase hex).
-    pub sha: [u8; 40],
+    pub origin: Origin,
     /// Unix ms when the script started (the command's clock).
     pub start_ms: u64,
     /// EVAL_RO, or a `no-writes` script: write commands are refused.
@@ -60,6 +94,11 @@ pub struct RunState {
     pub timed_out: bool,
     /// SCRIPT KILL asked the script to stop.
     pub killed: bool,
+    /// Memory was over `maxmemory` when the script started and the script
+    /// did not say `allow-oom`: commands that may add data are refused.
+    pub deny_oom: bool,
+    /// `min-replicas-to-write` cannot be met (there are no replicas).
+    pub no_good_replicas: bool,
 }
 
 pub struct Scripting {
@@ -75,6 +114,8 @@ pub struct Scripting {
     /// DEBUG SET-DISABLE-DENY-SCRIPTS: NOSCRIPT commands allowed in scripts.
     pub disable_deny_script: bool,
     runs: u64,
+    /// FUNCTION libraries.
+    pub functions: functions::Functions,
 }
 
 impl Default for Scripting {
@@ -84,7 +125,7 @@ impl Default for Scripting {
 }
 
 fn new_engine() -> Engine {
-    Engine::new().expect("the Lua engine starts")
+    Engine::new(engine::Mode::Eval).expect("the Lua engine starts")
 }
 
 fn script_client() -> Box<Client> {
@@ -103,6 +144,7 @@ impl Scripting {
             run: None,
             disable_deny_script: false,
             runs: 0,
+            functions: functions::Functions::default(),
         }
     }
 
@@ -114,6 +156,14 @@ impl Scripting {
     /// A script is running past the threshold: other clients get BUSY.
     pub fn busy(&self) -> bool {
         self.run.as_ref().is_some_and(|r| r.timed_out)
+    }
+
+    /// The BUSY error for the script running now.
+    pub fn busy_error(&self) -> CmdError {
+        match &self.run {
+            Some(r) if !r.origin.is_eval() => BUSY_FUNCTION,
+            _ => BUSY_EVAL,
+        }
     }
 
     /// The script client (between commands of a script).
@@ -128,6 +178,11 @@ impl Scripting {
     /// INFO `used_memory_lua` / `used_memory_vm_eval`.
     pub fn lua_memory(&self) -> usize {
         self.engine().used_memory()
+    }
+
+    /// INFO `used_memory_vm_functions`.
+    pub fn functions_memory(&self) -> usize {
+        self.functions.started().map_or(0, |e| e.used_memory())
     }
 
     /// INFO `used_memory_scripts_eval`: cached bodies plus the cache's overhead.
@@ -187,6 +242,39 @@ pub fn with_script_client<R>(srv: &mut Server, f: impl FnOnce(&mut Server, &mut 
     r
 }
 
+/// Does this command count as DENYOOM? For EVAL and friends it depends on
+/// the script's shebang flags (Redis's `evalGetCommandFlags`): a script
+/// with flags may write unless `no-writes`, and is refused past maxmemory
+/// unless `allow-oom`.
+pub fn denies_oom(srv: &Server, spec: &crate::commands::CommandSpec, args: &[Bytes]) -> bool {
+    let flags = match spec.name {
+        "eval" | "eval_ro" => match srv.scripting.scripts.get(&sha_of(&args[1])) {
+            Some(s) => s.flags,
+            None => match shebang::parse(&args[1]) {
+                Ok((f, _)) => f,
+                Err(_) => return false,
+            },
+        },
+        "evalsha" | "evalsha_ro" => match sha_key(&args[1]).and_then(|k| srv.scripting.scripts.get(&k)) {
+            Some(s) => s.flags,
+            None => return false,
+        },
+        "fcall" | "fcall_ro" => match srv.scripting.functions.get(&args[1]) {
+            Some(f) => f.flags,
+            None => return false,
+        },
+        _ => return spec.has(crate::commands::flags::DENYOOM),
+    };
+    !flags.compat && !flags.allow_oom && !flags.no_writes
+}
+
+/// `min-replicas-to-write` asks for replicas this server cannot have
+/// (Redis's `checkGoodReplicasStatus` with no replicas connected).
+fn replicas_missing(srv: &Server) -> bool {
+    let num = |name: &str| srv.config.get(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    num("min-replicas-to-write") > 0 && num("min-replicas-max-lag") > 0
+}
+
 /// EVAL / EVALSHA / EVAL_RO / EVALSHA_RO.
 pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> CmdResult {
     if by_sha && args[1].len() != 40 {
@@ -208,16 +296,85 @@ pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> Cmd
         ctx.srv.scripting.create(&args[1])?
     };
     let flags = script.flags;
-    if !flags.compat && !flags.no_writes && read_only {
-        return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+    let no_good_replicas = replicas_missing(ctx.srv);
+    let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.pre_command_oom;
+    if !flags.compat && !flags.no_writes {
+        if read_only {
+            return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+        }
+        if no_good_replicas {
+            return Err(CmdError::text("NOREPLICAS Not enough good replicas to write."));
+        }
+    }
+    if !flags.compat && oom && !flags.allow_oom && !flags.no_writes {
+        return Err(CmdError::text(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        ));
     }
     let keys = &args[3..3 + numkeys as usize];
     let argv = &args[3 + numkeys as usize..];
-    run(ctx, &script, key, keys, argv, read_only || (!flags.compat && flags.no_writes))
+    let limits = Limits {
+        read_only: read_only || (!flags.compat && flags.no_writes),
+        deny_oom: oom && (flags.compat || !flags.allow_oom),
+        no_good_replicas,
+    };
+    let engine = ctx.srv.scripting.engine().clone();
+    run(ctx, &engine, &script.func, Origin::Eval(key), keys, argv, limits)
 }
 
-fn run(ctx: &mut Ctx, script: &Script, sha: [u8; 40], keys: &[Bytes], argv: &[Bytes], read_only: bool) -> CmdResult {
-    let engine = ctx.srv.scripting.engine().clone();
+/// FCALL / FCALL_RO.
+pub fn fcall(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> CmdResult {
+    let Some(function) = ctx.srv.scripting.functions.get(&args[1]) else {
+        return Err(CmdError::err("Function not found"));
+    };
+    let numkeys =
+        crate::util::number::parse_i64(&args[2]).ok_or_else(|| CmdError::err("Bad number of keys provided"))?;
+    if numkeys > (args.len() - 3) as i64 {
+        return Err(CmdError::err("Number of keys can't be greater than number of args"));
+    } else if numkeys < 0 {
+        return Err(CmdError::err("Number of keys can't be negative"));
+    }
+    let flags = function.flags;
+    let no_good_replicas = replicas_missing(ctx.srv);
+    let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.pre_command_oom;
+    if !flags.no_writes {
+        if read_only {
+            return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+        }
+        if no_good_replicas {
+            return Err(CmdError::text("NOREPLICAS Not enough good replicas to write."));
+        }
+    }
+    if oom && !flags.allow_oom && !flags.no_writes {
+        return Err(CmdError::text(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        ));
+    }
+    let keys = &args[3..3 + numkeys as usize];
+    let argv = &args[3 + numkeys as usize..];
+    let limits =
+        Limits { read_only: read_only || flags.no_writes, deny_oom: oom && !flags.allow_oom, no_good_replicas };
+    let engine = ctx.srv.scripting.functions.engine().clone();
+    let origin = Origin::Function { name: function.name.clone(), command: args.to_vec() };
+    run(ctx, &engine, &function.callback, origin, keys, argv, limits)
+}
+
+/// What the script may do, decided when it starts.
+struct Limits {
+    read_only: bool,
+    deny_oom: bool,
+    no_good_replicas: bool,
+}
+
+fn run(
+    ctx: &mut Ctx,
+    engine: &Engine,
+    func: &Function,
+    origin: Origin,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    limits: Limits,
+) -> CmdResult {
     {
         let c = ctx.srv.scripting.client_mut();
         c.db = ctx.client.db;
@@ -225,21 +382,23 @@ fn run(ctx: &mut Ctx, script: &Script, sha: [u8; 40], keys: &[Bytes], argv: &[By
         c.out.buf.clear();
     }
     ctx.srv.scripting.run = Some(RunState {
-        sha,
+        origin,
         start_ms: ctx.srv.now_ms,
-        read_only,
+        read_only: limits.read_only,
         write_dirty: false,
         timed_out: false,
         killed: false,
+        deny_oom: limits.deny_oom,
+        no_good_replicas: limits.no_good_replicas,
     });
-    let outcome = engine.run(ctx.srv, &script.func, keys, argv);
-    ctx.srv.scripting.run = None;
+    let outcome = engine.run(ctx.srv, func, keys, argv);
+    let origin = ctx.srv.scripting.run.take().map(|r| r.origin);
     ctx.srv.scripting.runs += 1;
     if ctx.srv.scripting.runs.is_multiple_of(50) {
         engine.gc_step();
     }
     let resp3 = ctx.srv.scripting.client_mut().out.resp == Resp::Three;
-    let sha = std::str::from_utf8(&sha).unwrap_or_default();
+    let name = origin.as_ref().map_or("", Origin::name);
     match outcome {
         Ok(Outcome::Ok(value)) => {
             let mut written = convert::Written::default();
@@ -256,7 +415,7 @@ fn run(ctx: &mut Ctx, script: &Script, sha: [u8; 40], keys: &[Bytes], argv: &[By
         Ok(Outcome::Failed(info)) => {
             let mut text = info.msg;
             if let Some((source, line)) = info.at {
-                text.push_str(&format!(" script: {sha}, on {source}:{line}."));
+                text.push_str(&format!(" script: {name}, on {source}:{line}."));
             }
             if info.ignore_stats {
                 ctx.client.out.error(text.as_bytes());
@@ -268,9 +427,9 @@ fn run(ctx: &mut Ctx, script: &Script, sha: [u8; 40], keys: &[Bytes], argv: &[By
         }
         Ok(Outcome::Broken(msg)) => {
             let msg: String = msg.chars().take(100).collect();
-            Err(CmdError::err(format!("Error running script {sha}, {msg}")))
+            Err(CmdError::err(format!("Error running script {name}, {msg}")))
         }
-        Err(e) => Err(CmdError::err(format!("Error running script {sha}, {}", engine::rust_error_message(&e)))),
+        Err(e) => Err(CmdError::err(format!("Error running script {name}, {}", engine::rust_error_message(&e)))),
     }
 }
 
@@ -281,8 +440,8 @@ fn failed(ctx: &mut Ctx) {
     }
 }
 
-/// SCRIPT KILL.
-pub fn kill(srv: &mut Server) -> CmdResult {
+/// SCRIPT KILL (`eval`) and FUNCTION KILL.
+pub fn kill(srv: &mut Server, eval: bool) -> CmdResult {
     let Some(run) = srv.scripting.run.as_mut() else {
         return Err(CmdError::text("NOTBUSY No scripts in execution right now."));
     };
@@ -291,6 +450,12 @@ pub fn kill(srv: &mut Server) -> CmdResult {
             "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait \
              the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.",
         ));
+    }
+    if eval && !run.origin.is_eval() {
+        return Err(BUSY_FUNCTION);
+    }
+    if !eval && run.origin.is_eval() {
+        return Err(BUSY_EVAL);
     }
     run.killed = true;
     Ok(())

@@ -1,8 +1,11 @@
 -- Locks the Lua globals as Redis 7.0 does, with proxies instead of Redis's
--- patched readonly tables. Runs once, when the engine is built. Arguments
--- are Rust functions; returns the table holding the real globals (where
--- KEYS and ARGV live) and the original xpcall (scripts run under it).
-local readonly_newindex, readonly_error, missing_global, fix_error, error_object = ...
+-- patched readonly tables. Runs once, when an engine is built. Arguments
+-- are Rust functions (register_function only for the functions engine);
+-- returns the table holding the real globals (where EVAL's KEYS and ARGV
+-- live), the original xpcall (scripts run under it), the metatable of
+-- _G (whose __index the functions engine points at the library API while
+-- FUNCTION LOAD runs), that API, and the FCALL runner.
+local readonly_newindex, readonly_error, missing_global, fix_error, error_object, register_function = ...
 
 local G = _G
 local next, type, rawset, rawget, setmetatable, getmetatable, pcall, xpcall, ipairs, pairs, loadstring, load =
@@ -129,12 +132,27 @@ tbl.setn = function(t, ...)
     return setn(t, ...)
 end
 
--- Redis's error handler is a global too (scripts can see it).
-G.__redis__err__handler = function(err)
-    if type(err) ~= "table" then
-        err = { err = "ERR " .. tostring(err) }
+-- EVAL's error handler is a global too (scripts can see it).
+if not register_function then
+    G.__redis__err__handler = function(err)
+        if type(err) ~= "table" then
+            err = { err = "ERR " .. tostring(err) }
+        end
+        return err
     end
-    return err
+end
+
+-- What a library sees while FUNCTION LOAD runs it: only redis.register_function,
+-- redis.log and its levels, and the version.
+local library_api
+if register_function then
+    local r = G.redis
+    local api_redis = { register_function = register_function, log = r.log, REDIS_VERSION = r.REDIS_VERSION,
+        REDIS_VERSION_NUM = r.REDIS_VERSION_NUM, LOG_DEBUG = r.LOG_DEBUG, LOG_VERBOSE = r.LOG_VERBOSE,
+        LOG_NOTICE = r.LOG_NOTICE, LOG_WARNING = r.LOG_WARNING }
+    setmetatable(api_redis, { __index = missing_global })
+    library_api = { redis = proxy(api_redis) }
+    setmetatable(library_api, { __index = missing_global })
 end
 
 -- Move every global into the backing table and lock the libraries.
@@ -158,4 +176,17 @@ setmetatable(G, gmeta)
 backing[G] = H
 shown_meta[G] = proxy(gmeta)
 
-return H, xpcall
+-- FCALL: the function gets KEYS and ARGV as arguments (a tail call, so
+-- the function's own frame is where errors point).
+local cb_, keys_, argv_
+local function call_function()
+    local cb, keys, argv = cb_, keys_, argv_
+    cb_, keys_, argv_ = nil, nil, nil
+    return cb(keys, argv)
+end
+local function fcall(cb, keys, argv, handler)
+    cb_, keys_, argv_ = cb, keys, argv
+    return xpcall(call_function, handler)
+end
+
+return H, xpcall, gmeta, library_api, fcall

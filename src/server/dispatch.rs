@@ -16,10 +16,6 @@ use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_ms;
 
-/// The answer to most commands while a script runs past `busy-reply-threshold`.
-pub const BUSY: CmdError =
-    CmdError::text("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.");
-
 /// Resolves `args` to a table entry id, or the error Redis gives.
 pub fn resolve(args: &[Bytes]) -> Result<usize, CmdError> {
     let t = commands::table();
@@ -87,8 +83,11 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     }
 }
 
+/// The answer to commands that may grow memory past `maxmemory`.
+pub const OOM: CmdError = CmdError::text("OOM command not allowed when used memory > 'maxmemory'.");
+
 /// The checks Redis makes before running a command, in Redis's order.
-fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
+fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
     let id = resolve(args).map_err(|e| (None, e))?;
     let entry = &commands::table().entries[id];
     let spec = entry.spec;
@@ -101,10 +100,28 @@ fn check(srv: &Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         return Err((Some(id), CmdError::err("Command not allowed inside a transaction")));
     }
+    if srv.config.maxmemory != 0 && !srv.scripting.busy() && over_maxmemory(srv, client, entry, args) {
+        return Err((Some(id), OOM));
+    }
     if srv.scripting.busy() && !spec.has(flags::ALLOW_BUSY) {
-        return Err((Some(id), BUSY));
+        return Err((Some(id), srv.scripting.busy_error()));
     }
     Ok(id)
+}
+
+/// Past `maxmemory` (and nothing can be evicted: only `noeviction` is
+/// implemented), commands that may add data are refused, as is queueing
+/// more commands into a transaction. The state is kept for scripts, whose
+/// commands are checked against it (Redis's `pre_command_oom_state`).
+fn over_maxmemory(srv: &mut Server, client: &Client, entry: &commands::Entry, args: &[Bytes]) -> bool {
+    let oom = srv.config.maxmemory_policy == crate::config::MaxmemoryPolicy::NoEviction
+        && crate::alloc::used_memory() as u64 > srv.config.maxmemory;
+    srv.pre_command_oom = oom;
+    if !oom {
+        return false;
+    }
+    let queueing = client.multi.is_some() && !matches!(entry.fullname.as_str(), "exec" | "discard" | "quit" | "reset");
+    queueing || crate::scripting::denies_oom(srv, entry.spec, args)
 }
 
 /// A command refused before running: counted, answered, and inside MULTI it

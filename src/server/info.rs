@@ -258,11 +258,12 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "used_memory_lua_human:{}", bytes_to_human(lua as u64));
         line!(out, "used_memory_scripts_eval:{scripts}");
         line!(out, "number_of_cached_scripts:{}", srv.scripting.cached_scripts());
-        line!(out, "number_of_functions:0");
-        line!(out, "number_of_libraries:0");
-        line!(out, "used_memory_vm_functions:0");
-        line!(out, "used_memory_vm_total:{lua}");
-        line!(out, "used_memory_vm_total_human:{}", bytes_to_human(lua as u64));
+        let fmem = srv.scripting.functions_memory();
+        line!(out, "number_of_functions:{}", srv.scripting.functions.function_count());
+        line!(out, "number_of_libraries:{}", srv.scripting.functions.libraries.len());
+        line!(out, "used_memory_vm_functions:{fmem}");
+        line!(out, "used_memory_vm_total:{}", lua + fmem);
+        line!(out, "used_memory_vm_total_human:{}", bytes_to_human((lua + fmem) as u64));
         line!(out, "used_memory_functions:0");
         line!(out, "used_memory_scripts:{scripts}");
         line!(out, "used_memory_scripts_human:{}", bytes_to_human(scripts as u64));

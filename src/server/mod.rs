@@ -67,6 +67,8 @@ pub struct Server {
     pub scripting: crate::scripting::Scripting,
     /// The listening sockets (also accepted from while a script is busy).
     pub listeners: Vec<std::rc::Rc<tokio::net::TcpListener>>,
+    /// Memory was over `maxmemory` when the running command started.
+    pub pre_command_oom: bool,
     /// This state's own handle, for tasks spawned from synchronous code.
     pub me: std::rc::Weak<std::cell::RefCell<Server>>,
 }
@@ -95,6 +97,7 @@ impl Server {
             shutdown_notify: None,
             scripting: crate::scripting::Scripting::new(),
             listeners: Vec::new(),
+            pre_command_oom: false,
             me: std::rc::Weak::new(),
             config,
         }
