@@ -271,8 +271,10 @@ pub fn denies_oom(srv: &Server, spec: &crate::commands::CommandSpec, args: &[Byt
 /// `min-replicas-to-write` asks for replicas this server cannot have
 /// (Redis's `checkGoodReplicasStatus` with no replicas connected).
 fn replicas_missing(srv: &Server) -> bool {
-    let num = |name: &str| srv.config.get(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    num("min-replicas-to-write") > 0 && num("min-replicas-max-lag") > 0
+    // Untyped directives keep their text in `other` when set (defaults: 0 and 10).
+    let num =
+        |name: &str, default: i64| srv.config.other.get(name).map_or(default, |v| v.parse::<i64>().unwrap_or(default));
+    num("min-replicas-to-write", 0) > 0 && num("min-replicas-max-lag", 10) > 0
 }
 
 /// EVAL / EVALSHA / EVAL_RO / EVALSHA_RO.

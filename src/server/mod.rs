@@ -37,7 +37,9 @@ pub const REDIS_VERSION: &str = "7.0.15";
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub struct Server {
-    pub config: Config,
+    /// Boxed: the state is moved while a script runs (`scripting::engine`),
+    /// so it is kept small.
+    pub config: Box<Config>,
     pub keyspace: Keyspace,
     pub clients: Clients,
     pub stats: Stats,
@@ -64,7 +66,7 @@ pub struct Server {
     /// Wakes the main task to shut down.
     pub shutdown_notify: Option<std::rc::Rc<tokio::sync::Notify>>,
     /// The Lua engine, the script cache and the script running now.
-    pub scripting: crate::scripting::Scripting,
+    pub scripting: Box<crate::scripting::Scripting>,
     /// The listening sockets (also accepted from while a script is busy).
     pub listeners: Vec<std::rc::Rc<tokio::net::TcpListener>>,
     /// Memory was over `maxmemory` when the running command started.
@@ -95,11 +97,11 @@ impl Server {
             lastsave: now / 1000,
             shutdown_requested: false,
             shutdown_notify: None,
-            scripting: crate::scripting::Scripting::new(),
+            scripting: Box::new(crate::scripting::Scripting::new()),
             listeners: Vec::new(),
             pre_command_oom: false,
             me: std::rc::Weak::new(),
-            config,
+            config: Box::new(config),
         }
     }
 
