@@ -1,9 +1,15 @@
 //! What the engine's hook does while a script runs: past
 //! `busy-reply-threshold` the script is "timed out" (other clients get BUSY)
-//! and the server serves other clients on each hook call; SCRIPT KILL or
+//! and the server serves other clients from the hook, at most every
+//! `SERVE_EVERY` (a pass costs a read attempt per connection); SCRIPT KILL or
 //! SHUTDOWN NOSAVE end the script.
 
+use std::time::{Duration, Instant};
+
 use crate::server::Server;
+
+/// Minimum time between two passes over the clients while busy.
+const SERVE_EVERY: Duration = Duration::from_millis(2);
 
 /// Called from the hook with the server. True: stop the script now.
 pub fn interrupt(srv: &mut Server) -> bool {
@@ -25,6 +31,15 @@ pub fn interrupt(srv: &mut Server) -> bool {
         ));
         run.timed_out = true;
     }
+    // Once told to stop, stop at once (the hook then fires on every line).
+    if run.killed || srv.shutdown_requested {
+        return true;
+    }
+    let due = run.last_serve.is_none_or(|t| t.elapsed() >= SERVE_EVERY);
+    if !due {
+        return false;
+    }
+    run.last_serve = Some(Instant::now());
     // Commands run meanwhile must not move the script's clock.
     let now = srv.now_ms;
     crate::server::busy::serve_clients(srv);

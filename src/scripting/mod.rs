@@ -92,6 +92,8 @@ pub struct RunState {
     pub write_dirty: bool,
     /// Past `busy-reply-threshold`: other clients get BUSY.
     pub timed_out: bool,
+    /// When the busy script last served other clients.
+    pub last_serve: Option<std::time::Instant>,
     /// SCRIPT KILL asked the script to stop.
     pub killed: bool,
     /// Memory was over `maxmemory` when the script started and the script
@@ -389,6 +391,7 @@ fn run(
         read_only: limits.read_only,
         write_dirty: false,
         timed_out: false,
+        last_serve: None,
         killed: false,
         deny_oom: limits.deny_oom,
         no_good_replicas: limits.no_good_replicas,
