@@ -1,7 +1,7 @@
 //! Memory accounting for INFO `used_memory`: the process's global allocator
 //! is the system allocator wrapped to count the bytes it hands out.
 //!
-//! This is the crate's one `unsafe` block, and why it is worth it: INFO
+//! One of the two places with `unsafe` (with `sys`), and why it is worth it: INFO
 //! `used_memory` (read by clients, the Tcl suite and, later, `maxmemory`)
 //! must move with the dataset, byte for byte, the way Redis's zmalloc
 //! counter does. RSS cannot: the allocator keeps freed pages and RSS moves in

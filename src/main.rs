@@ -1,18 +1,19 @@
 //! `redis-rs-server [FILE|-] [--directive value ...]`, as redis-server:
 //! read the configuration (exit 1 with Redis's message on a bad one),
-//! detach when `daemonize yes`, write the pid file, run the server.
+//! detach when `daemonize yes` (fork before any thread or runtime exists;
+//! the first process exits 0 only once the daemon accepts connections, or
+//! prints why it could not start and exits 1), log Redis's startup lines,
+//! raise the open-files limit, install the signal handlers, write the pid
+//! file once listening, and serve.
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::io::{Read, Write};
 
-use redis_rs_server::config::Supervised;
 use redis_rs_server::config::parse::{Invocation, StartError, Startup, from_args};
 use redis_rs_server::log;
-use redis_rs_server::server::{self, REDIS_VERSION, SERVER_VERSION};
+use redis_rs_server::server::{self, Lifecycle, REDIS_VERSION, SERVER_VERSION, listener, shutdown, supervise};
+use redis_rs_server::sys::{self, Forked};
 
-/// Set in the detached child of a daemonizing server.
-const DAEMON_CHILD_ENV: &str = "REDIS_RS_SERVER_DAEMON_CHILD";
 /// Redis's pid file when daemonized without `pidfile`.
 const DEFAULT_PID_FILE: &str = "/var/run/redis.pid";
 
@@ -32,9 +33,6 @@ Examples:
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
-    // Reading the configuration may chdir (`dir`); a daemon child starts over
-    // from here.
-    let start_dir = std::env::current_dir().ok();
     let startup = match from_args(&args) {
         Ok(Invocation::Run(startup)) => startup,
         Ok(Invocation::Version) => {
@@ -54,19 +52,46 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let Startup { mut config, warnings, stdin_text } = *startup;
-    let daemon_child = std::env::var_os(DAEMON_CHILD_ENV).is_some();
-    let background = config.daemonize && !supervised(config.supervised);
-    if background && !daemon_child {
-        std::process::exit(detach(&args, stdin_text.as_deref(), start_dir.as_deref()));
-    }
+    let Startup { mut config, warnings, .. } = *startup;
     if let Err(e) = log::init(config.loglevel, &config.logfile) {
-        eprintln!("Can't open the log file: {e}");
+        eprintln!("Can't open the log file: {}", redis_rs_server::config::special::strerror(&e));
         std::process::exit(1);
     }
-    for w in &warnings {
-        log::warning(w);
+    sys::init_timezone();
+    let no_config_file = args.len() < 2;
+    if !no_config_file {
+        for w in &warnings {
+            log::warning(w);
+        }
     }
+
+    let supervised = supervise::detect(config.supervised);
+    let background = config.daemonize && !supervised;
+    let mut report = None;
+    if background {
+        match sys::daemonize() {
+            Err(e) => fail(&format!("Can't daemonize: {e}"), &mut None),
+            Ok(Forked::Parent { child, ready }) => std::process::exit(wait_for_daemon(child, ready)),
+            Ok(Forked::Daemon { ready }) => {
+                log::set_daemonized();
+                report = Some(ready);
+            }
+        }
+    }
+
+    log::warning("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    log::warning(&format!(
+        "Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid={}, just started",
+        std::process::id()
+    ));
+    if no_config_file {
+        for w in &warnings {
+            log::warning(w);
+        }
+    } else {
+        log::warning("Configuration loaded");
+    }
+    log::set_role_master();
     let ignored = config.not_in_effect();
     if !ignored.is_empty() {
         log::notice(&format!(
@@ -74,73 +99,73 @@ fn main() {
             ignored.join(", ")
         ));
     }
+    if let Err(e) = listener::adjust_open_files_limit(&mut config) {
+        fail(&e, &mut report);
+    }
+    if let Err(e) = shutdown::install_signal_handlers() {
+        fail(&e, &mut report);
+    }
     if background && config.pidfile.is_empty() {
         config.pidfile = DEFAULT_PID_FILE.into();
     }
     let pidfile = config.pidfile.clone();
-    if !pidfile.is_empty() {
-        write_pid_file(&pidfile);
-    }
-    let result = server::run(config);
-    if !pidfile.is_empty() {
-        log::notice("Removing the pid file.");
-        let _ = std::fs::remove_file(&pidfile);
-    }
-    if let Err(msg) = result {
-        log::warning(&msg);
-        eprintln!("{msg}");
-        std::process::exit(1);
-    }
-}
-
-/// Under a supervisor that Redis would detect (`supervised` with the
-/// supervisor's environment), `daemonize` is ignored.
-fn supervised(mode: Supervised) -> bool {
-    let systemd = std::env::var_os("NOTIFY_SOCKET").is_some();
-    let upstart = std::env::var_os("UPSTART_JOB").is_some();
-    match mode {
-        Supervised::No => false,
-        Supervised::Systemd => systemd,
-        Supervised::Upstart => upstart,
-        Supervised::Auto => systemd || upstart,
-    }
-}
-
-/// `daemonize yes`: starts this program again detached (own process
-/// group, standard streams on /dev/null) with the same arguments, and
-/// returns the exit code for the parent (0 once the child is started).
-fn detach(args: &[OsString], stdin_text: Option<&[u8]>, start_dir: Option<&std::path::Path>) -> i32 {
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => {
-            log::warning(&format!("Can't daemonize: {e}"));
-            return 1;
-        }
-    };
-    let mut cmd = Command::new(exe);
-    cmd.args(&args[1..])
-        .env(DAEMON_CHILD_ENV, "1")
-        .stdin(if stdin_text.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if let Some(dir) = start_dir {
-        cmd.current_dir(dir);
-    }
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    match cmd.spawn() {
-        Ok(mut child) => {
-            if let (Some(text), Some(mut pipe)) = (stdin_text, child.stdin.take()) {
-                let _ = pipe.write_all(text);
+    let ready_pipe = std::rc::Rc::new(std::cell::RefCell::new(report));
+    let lifecycle = Lifecycle {
+        on_listening: Some(Box::new({
+            let pidfile = pidfile.clone();
+            move |_| {
+                if !pidfile.is_empty() {
+                    write_pid_file(&pidfile);
+                }
             }
-            0
-        }
-        Err(e) => {
-            log::warning(&format!("Can't daemonize: {e}"));
-            1
-        }
+        })),
+        on_ready: Some(Box::new({
+            let ready_pipe = ready_pipe.clone();
+            move |_| {
+                if let Some(mut pipe) = ready_pipe.borrow_mut().take() {
+                    let _ = pipe.write_all(b"OK\n");
+                }
+            }
+        })),
+    };
+    if let Err(msg) = server::run(config, lifecycle) {
+        let mut report = ready_pipe.borrow_mut().take();
+        fail(&msg, &mut report);
     }
 }
 
+/// Ends a failed start: the reason in the log, on the terminal (stderr,
+/// or through the daemon's pipe to the first process), exit code 1.
+fn fail(msg: &str, report: &mut Option<std::io::PipeWriter>) -> ! {
+    for line in msg.lines() {
+        log::warning(line);
+    }
+    match report.take() {
+        Some(mut pipe) => {
+            let _ = pipe.write_all(format!("ERR {msg}\n").as_bytes());
+        }
+        None => eprintln!("{msg}"),
+    }
+    std::process::exit(1)
+}
+
+/// The first process of a daemonizing start: waits for the daemon's report.
+/// `OK`: the daemon accepts connections, exit 0. Otherwise the reason is
+/// printed and the exit code is 1.
+fn wait_for_daemon(child: i32, mut ready: std::io::PipeReader) -> i32 {
+    let mut text = String::new();
+    let _ = ready.read_to_string(&mut text);
+    if text.starts_with("OK") {
+        return 0;
+    }
+    match text.strip_prefix("ERR ") {
+        Some(msg) => eprint!("{msg}"),
+        None => eprintln!("redis-rs-server: the server (pid {child}) exited during startup; see its log file."),
+    }
+    1
+}
+
+/// Writes the pid file, best effort (Redis's `createPidFile`).
 fn write_pid_file(path: &str) {
     if let Err(e) = std::fs::write(path, format!("{}\n", std::process::id())) {
         log::warning(&format!("Failed to write PID file: {}", redis_rs_server::config::special::strerror(&e)));

@@ -307,8 +307,18 @@ fn kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if v == me {
             close_me = true;
             killed += 1;
-        } else if ctx.srv.clients.kill(v) {
-            killed += 1;
+        } else {
+            // Forgotten everywhere now, as Redis frees the client at once
+            // (its task, woken, only closes the socket).
+            if let Some(slot) = ctx.srv.clients.get(v).cloned()
+                && let Ok(mut victim) = slot.state.try_borrow_mut()
+            {
+                crate::server::blocking::unregister(ctx.srv, &mut victim);
+                super::transactions::unwatch_all(ctx.srv, &mut victim);
+            }
+            if ctx.srv.clients.kill(v) {
+                killed += 1;
+            }
         }
     }
     if old_form {
@@ -425,8 +435,8 @@ fn unpause(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: no command blocks yet, so no client is
-/// ever unblocked (0), after Redis's argument checks.
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: a blocked client answers as on
+/// timeout, or with the UNBLOCKED error, and goes on with its next command.
 fn unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() > 4 {
         return Err(subcommand_syntax_error(args));
@@ -434,8 +444,31 @@ fn unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 4 && !is(&args[3], "timeout") && !is(&args[3], "error") {
         return Err(CmdError::err("CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
     }
-    int(&args[2])?;
-    ctx.out().int(0);
+    let id = int(&args[2])?;
+    let with_error = args.len() == 4 && is(&args[3], "error");
+    // The caller is never blocked, so the target is always another client.
+    let target =
+        u64::try_from(id).ok().filter(|&id| id != ctx.client.id).and_then(|id| ctx.srv.clients.get(id).cloned());
+    let Some(slot) = target else {
+        ctx.out().int(0);
+        return Ok(());
+    };
+    let mut other = slot.state.borrow_mut();
+    if other.blocked.is_none() {
+        ctx.out().int(0);
+        return Ok(());
+    }
+    if with_error {
+        crate::server::blocking::unregister(ctx.srv, &mut other);
+        const MSG: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+        ctx.srv.stats.error(MSG);
+        other.out.error(MSG);
+    } else {
+        crate::server::blocking::time_out(ctx.srv, &mut other);
+    }
+    drop(other);
+    slot.wake.notify_one();
+    ctx.out().int(1);
     Ok(())
 }
 

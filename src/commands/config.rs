@@ -110,14 +110,23 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let old = ctx.srv.config.clone();
     let mut load = Load::runtime();
     set_many(&mut ctx.srv.config, &pairs, protected_allowed, &mut load).map_err(CmdError::err)?;
-    if let Err(e) = check_listen(&old, &ctx.srv.config, &pairs) {
+    if let Err(e) = check_listen(ctx.srv, &old, &pairs) {
         ctx.srv.config = old;
         return Err(e);
     }
+    if ctx.srv.config.maxclients != old.maxclients
+        && let Err(e) = raise_open_files_limit(ctx.srv)
+    {
+        ctx.srv.config = old;
+        return Err(e);
+    }
+    if ctx.srv.config.requirepass != old.requirepass {
+        let pass = ctx.srv.config.requirepass.clone();
+        ctx.srv.acl.set_default_password(&pass);
+    }
     let config = &ctx.srv.config;
-    let old_loglevel = old.loglevel;
-    if config.loglevel != old_loglevel {
-        let _ = crate::log::init(config.loglevel, &config.logfile);
+    if config.loglevel != old.loglevel {
+        crate::log::set_level(config.loglevel);
     }
     for w in &load.warnings {
         crate::log::warning(w);
@@ -127,44 +136,41 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 /// Redis applies a new `port` or `bind` by listening there, and fails the
-/// CONFIG SET when it can't. Here the new addresses are tried (and released):
-/// a failure answers as Redis does; a success is recorded, but the running
-/// listeners stay where they are until a restart (moving them needs the
-/// server's listener code).
-fn check_listen(old: &crate::config::Config, new: &crate::config::Config, pairs: &[(String, String)]) -> CmdResult {
-    if old.port == new.port && old.bind == new.bind {
+/// CONFIG SET when it can't; the server then keeps its current listeners.
+fn check_listen(srv: &mut crate::server::Server, old: &crate::config::Config, pairs: &[(String, String)]) -> CmdResult {
+    if old.port == srv.config.port && old.bind == srv.config.bind {
         return Ok(());
     }
-    // On the same port, the addresses already listened on can't be tried.
-    let addr = |b: &String| b.trim_start_matches('-').to_string();
-    let to_try: Vec<String> = if new.port == old.port {
-        new.bind.iter().filter(|b| !old.bind.iter().any(|o| addr(o) == addr(b))).cloned().collect()
-    } else {
-        new.bind.clone()
-    };
-    if new.port != 0
-        && !to_try.is_empty()
-        && let Err(e) = crate::server::listener::bind_all(&to_try, new.port, new.tcp_backlog)
-    {
-        crate::log::warning(&e);
-        // The first of port/bind named in the command is the one reported.
-        let first = pairs
-            .iter()
-            .filter_map(|(n, _)| directives::lookup(n))
-            .map(|(d, _)| d.name)
-            .find(|n| (*n == "port" && old.port != new.port) || (*n == "bind" && old.bind != new.bind))
-            .unwrap_or("port");
-        let why = if first == "port" {
-            "Unable to listen on this port. Check server logs."
-        } else {
-            "Failed to bind to specified addresses."
-        };
-        return Err(CmdError::err(format!("CONFIG SET failed (possibly related to argument '{first}') - {why}")));
+    if crate::server::listener::rebind(srv, old.port).is_ok() {
+        return Ok(());
     }
-    crate::log::warning(
-        "CONFIG SET port/bind: the new value is recorded; the server keeps listening on its current addresses \
-         until restarted.",
-    );
+    // The first of port/bind named in the command is the one reported.
+    let first = pairs
+        .iter()
+        .filter_map(|(n, _)| directives::lookup(n))
+        .map(|(d, _)| d.name)
+        .find(|n| (*n == "port" && old.port != srv.config.port) || (*n == "bind" && old.bind != srv.config.bind))
+        .unwrap_or("port");
+    let why = if first == "port" {
+        "Unable to listen on this port. Check server logs."
+    } else {
+        "Failed to bind to specified addresses."
+    };
+    Err(CmdError::err(format!("CONFIG SET failed (possibly related to argument '{first}') - {why}")))
+}
+
+/// Redis's `updateMaxclients`: the open-files limit must allow the new
+/// `maxclients`, or the CONFIG SET fails with the number that would fit.
+fn raise_open_files_limit(srv: &mut crate::server::Server) -> CmdResult {
+    let wanted = srv.config.maxclients;
+    let adjusted = crate::server::listener::adjust_open_files_limit(&mut srv.config);
+    if adjusted.is_err() || srv.config.maxclients != wanted {
+        return Err(CmdError::err(format!(
+            "CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to \
+             handle the specified number of clients, try with {}",
+            srv.config.maxclients
+        )));
+    }
     Ok(())
 }
 

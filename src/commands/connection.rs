@@ -70,16 +70,10 @@ fn select(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// Checks a username/password pair. Only the `default` user exists until
-/// ACLs arrive; with no `requirepass` it accepts any password.
-pub fn check_password(ctx: &Ctx, user: &[u8], pass: &[u8]) -> bool {
-    user == b"default" && (ctx.srv.config.requirepass.is_empty() || ctx.srv.config.requirepass.as_bytes() == pass)
-}
-
 fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (user, pass): (&[u8], &[u8]) = match args.len() {
         2 => {
-            if ctx.srv.config.requirepass.is_empty() {
+            if ctx.srv.acl.user("default").is_none_or(|u| u.nopass()) {
                 return Err(CmdError::err(
                     "AUTH <password> called without any password configured for the default user. \
                      Are you sure your configuration is correct?",
@@ -90,11 +84,9 @@ fn auth(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         3 => (&args[1], &args[2]),
         _ => return Err(CmdError::Syntax),
     };
-    if !check_password(ctx, user, pass) {
+    if !super::acl_cmd::authenticate(ctx, args, user, pass) {
         return Err(CmdError::WrongPass);
     }
-    ctx.client.authenticated = true;
-    ctx.client.user = text(user);
     ctx.out().ok();
     Ok(())
 }
@@ -120,11 +112,9 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     while i < args.len() {
         let more = args.len() - i - 1;
         if is(&args[i], "auth") && more >= 2 {
-            if !check_password(ctx, &args[i + 1], &args[i + 2]) {
+            if !super::acl_cmd::authenticate(ctx, args, &args[i + 1], &args[i + 2]) {
                 return Err(CmdError::WrongPass);
             }
-            ctx.client.authenticated = true;
-            ctx.client.user = text(&args[i + 1]);
             i += 3;
         } else if is(&args[i], "setname") && more >= 1 {
             set_client_name(ctx, &args[i + 1])?;
@@ -133,7 +123,7 @@ fn hello(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::err(format!("Syntax error in HELLO option '{}'", text(&args[i]))));
         }
     }
-    if ctx.srv.auth_required() && !ctx.client.authenticated {
+    if !ctx.client.authenticated {
         return Err(CmdError::text(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH \
              <user> <pass> option can be used to authenticate the client and select the RESP protocol version \

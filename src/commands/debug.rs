@@ -196,11 +196,13 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             out.simple(&d);
         }
     } else if is(sub, "reload") {
-        if let Some(bad) = args[2..].iter().find(|o| !(is(o, "merge") || is(o, "noflush") || is(o, "nosave"))) {
-            let _ = bad;
+        if args[2..].iter().any(|o| !(is(o, "merge") || is(o, "noflush") || is(o, "nosave"))) {
             return Err(CmdError::err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));
         }
-        return Err(CmdError::err("DEBUG RELOAD not supported yet"));
+        let has = |name: &str| args[2..].iter().any(|o| is(o, name));
+        crate::server::save::debug_reload(ctx.srv, has("nosave"), has("noflush"), has("merge"))
+            .map_err(|e| CmdError::Other(e.into()))?;
+        ctx.out().ok();
     } else if is(sub, "populate") && (3..=5).contains(&argc) {
         populate(ctx, args)?;
     } else if is(sub, "protocol") && argc == 3 {

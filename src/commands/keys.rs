@@ -503,7 +503,9 @@ fn ttl_generic(ctx: &mut Ctx, key: &[u8], ms: bool, absolute: bool) -> CmdResult
             None => -1,
             Some(at) => {
                 let v = if absolute { at as i64 } else { (at as i64 - now as i64).max(0) };
-                if ms { v } else { (v + 500) / 1000 }
+                // Rounded to seconds in unsigned arithmetic: for an expiry near
+                // i64::MAX Redis's result is the unsigned one, not a wrap.
+                if ms { v } else { ((v as u64 + 500) / 1000) as i64 }
             }
         },
     };

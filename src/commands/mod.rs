@@ -9,6 +9,7 @@
 //! It may import `keyspace`, `types`, `protocol`, `util`, `config` and the
 //! server state types in `server`; never sockets or tasks.
 
+pub mod acl_cmd;
 pub mod args;
 pub mod bitmap;
 pub mod client;
@@ -115,6 +116,7 @@ pub mod flags {
     pub const NO_MULTI: u32 = 1 << 15;
     pub const MOVABLE_KEYS: u32 = 1 << 16;
     pub const ALLOW_BUSY: u32 = 1 << 17;
+    pub const NO_ASYNC_LOADING: u32 = 1 << 18;
     /// Ours, not shown by COMMAND: runs at once inside MULTI instead of being
     /// queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET).
     pub const TX_CONTROL: u32 = 1 << 31;
@@ -136,6 +138,7 @@ pub mod flags {
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
         (MOVABLE_KEYS, "movablekeys"),
         (ALLOW_BUSY, "allow_busy"),
@@ -412,6 +415,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     pubsub::COMMANDS,
     scripting::COMMANDS,
     persistence::COMMANDS,
+    acl_cmd::COMMANDS,
 ];
 
 /// The table built from `FAMILIES` once.

@@ -1,4 +1,4 @@
-//! Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME LASTSAVE SHUTDOWN.
+//! Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME SHUTDOWN.
 //! (FUNCTION lives with the scripting commands.)
 
 use bytes::Bytes;
@@ -42,12 +42,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(1)",
         "",
     ),
-    CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, G, lastsave).acl(acl::ADMIN | acl::DANGEROUS).doc(
-        "1.0.0",
-        "Get the UNIX time stamp of the last successful save to disk",
-        "O(1)",
-        "",
-    ),
     CommandSpec::new("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, G, shutdown).doc(
         "1.0.0",
         "Synchronously save the dataset to disk and then shut down the server",
@@ -73,10 +67,11 @@ fn flush_async(args: &[Bytes]) -> Result<bool, CmdError> {
 }
 
 /// Empties database `index`; returns the keys removed. With `lazy` the old
-/// table is freed on the background thread.
+/// table is freed on the background thread. (A table a BGSAVE has not
+/// finished stays with the snapshot: `clear` then returns an empty one.)
 fn empty_db(ctx: &mut Ctx, index: usize, lazy: bool) -> u64 {
+    let n = ctx.srv.keyspace.dbs[index].len() as u64;
     let old = ctx.srv.keyspace.dbs[index].clear();
-    let n = old.len() as u64;
     if lazy {
         lazyfree::free_later(old, n);
     }
@@ -97,9 +92,10 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     for i in 0..ctx.srv.keyspace.dbs.len() {
         removed += empty_db(ctx, i, lazy);
     }
-    // Redis then saves the RDB when save points are configured; that comes
-    // with persistence.
     ctx.srv.dirty += removed;
+    // As Redis: a BGSAVE is abandoned, and with save points the (empty)
+    // dataset is saved now (which resets the dirty counter).
+    crate::server::save::flushall(ctx.srv);
     ctx.out().ok();
     Ok(())
 }
@@ -130,43 +126,43 @@ fn time(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-fn lastsave(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let t = ctx.srv.lastsave as i64;
-    ctx.out().int(t);
-    Ok(())
-}
-
 fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let (mut nosave, mut save, mut abort, mut other) = (false, false, false, false);
+    use crate::config::shutdown::{FORCE, NOSAVE, NOW, SAVE};
+    let (mut flags, mut abort) = (0, false);
     for a in &args[1..] {
         if is(a, "nosave") {
-            nosave = true;
+            flags |= NOSAVE;
         } else if is(a, "save") {
-            save = true;
-        } else if is(a, "now") || is(a, "force") {
-            other = true;
+            flags |= SAVE;
+        } else if is(a, "now") {
+            flags |= NOW;
+        } else if is(a, "force") {
+            flags |= FORCE;
         } else if is(a, "abort") {
             abort = true;
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    if (abort && (nosave || save || other)) || (nosave && save) {
+    if (abort && flags != 0) || (flags & NOSAVE != 0 && flags & SAVE != 0) {
         return Err(CmdError::Syntax);
     }
     if abort {
-        // Shutting down is immediate: there is never one in progress.
-        return Err(CmdError::err("No shutdown in progress."));
+        if !crate::server::shutdown::abort() {
+            return Err(CmdError::err("No shutdown in progress."));
+        }
+        ctx.out().ok();
+        return Ok(());
     }
-    // While a script is busy only SHUTDOWN NOSAVE may stop the server.
-    if !nosave && ctx.srv.scripting.busy() {
+    // While a script is busy only `SHUTDOWN NOSAVE` (exactly) may stop the
+    // server, as in Redis.
+    if ctx.srv.scripting.busy() && !(args.len() == 2 && flags == NOSAVE) {
         return Err(ctx.srv.scripting.busy_error());
     }
-    // SAVE / NOSAVE are parsed; saving on shutdown arrives with persistence.
-    ctx.srv.shutdown_requested = true;
-    if let Some(n) = &ctx.srv.shutdown_notify {
-        n.notify_one();
+    if flags & NOW == 0 && ctx.client.deny_blocking {
+        return Err(CmdError::err("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"));
     }
-    ctx.client.close_asap = true;
-    Ok(())
+    // Returns only when the shutdown failed (the final save, without FORCE).
+    let _ = crate::server::shutdown::shutdown(ctx.srv, flags);
+    Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."))
 }

@@ -435,7 +435,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("rdbcompression", None, M | I, yes(true, fb!(rdbcompression))),
     d("rdb-del-sync-files", None, M, yes(false, fb!(rdb_del_sync_files))),
     d("activerehashing", None, M, yes(true, fb!(activerehashing))),
-    d("stop-writes-on-bgsave-error", None, M, yes(true, fb!(stop_writes_on_bgsave_error))),
+    d("stop-writes-on-bgsave-error", None, M | I, yes(true, fb!(stop_writes_on_bgsave_error))),
     d("set-proc-title", None, IMM, yes(true, None)),
     d("dynamic-hz", None, M, yes(true, fb!(dynamic_hz))),
     d("lazyfree-lazy-eviction", None, M, yes(false, fb!(lazyfree_lazy_eviction))),
@@ -448,7 +448,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("aof-rewrite-incremental-fsync", None, M, yes(true, None)),
     d("no-appendfsync-on-rewrite", None, M, yes(false, None)),
     d("cluster-require-full-coverage", None, M, yes(true, None)),
-    d("rdb-save-incremental-fsync", None, M, yes(true, fb!(rdb_save_incremental_fsync))),
+    d("rdb-save-incremental-fsync", None, M | I, yes(true, fb!(rdb_save_incremental_fsync))),
     d("aof-load-truncated", None, M, yes(true, None)),
     d("aof-use-rdb-preamble", None, M, yes(true, None)),
     d("aof-timestamp-enabled", None, M, yes(false, None)),
@@ -626,8 +626,8 @@ pub static DIRECTIVES: &[Directive] = &[
     d("repl-timeout", None, M, int(1, INT_MAX, 60, None)),
     d("repl-ping-replica-period", Some("repl-ping-slave-period"), M, int(1, INT_MAX, 10, None)),
     d("list-compress-depth", None, M, int(0, INT_MAX, 0, fnum!(list_compress_depth, u32))),
-    d("rdb-key-save-delay", None, M | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
-    d("key-load-delay", None, M | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
+    d("rdb-key-save-delay", None, M | I | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
+    d("key-load-delay", None, M | I | HIDDEN, int(INT_MIN, INT_MAX, 0, None)),
     d("active-expire-effort", None, M, int(1, 10, 1, fnum!(active_expire_effort, u32))),
     // Redis accepts any hz and caps it to 1..=500 when applying it.
     d(

@@ -292,7 +292,7 @@ pub struct Config {
     pub other: BTreeMap<String, String>,
     /// `rename-command` lines (old, new), accepted but not in effect.
     pub rename_commands: Vec<(String, String)>,
-    /// `user` lines (arguments after `user`), accepted but not in effect.
+    /// `user` lines (arguments after `user`): the users created at startup.
     pub users: Vec<Vec<String>>,
     /// `loadmodule` lines (path and arguments), accepted but not in effect.
     pub loadmodules: Vec<Vec<String>>,
@@ -399,7 +399,7 @@ impl Config {
 
     /// Directives set to something other than their default that this
     /// server does not act on yet (for the startup notice), plus the
-    /// accepted-but-ignored `rename-command`, `user` and `loadmodule` lines.
+    /// accepted-but-ignored `rename-command` and `loadmodule` lines.
     pub fn not_in_effect(&self) -> Vec<&'static str> {
         let defaults = Config::default();
         let mut out: Vec<&'static str> = directives::DIRECTIVES
@@ -409,9 +409,6 @@ impl Config {
             .collect();
         if !self.rename_commands.is_empty() {
             out.push("rename-command");
-        }
-        if !self.users.is_empty() {
-            out.push("user");
         }
         if !self.loadmodules.is_empty() {
             out.push("loadmodule");

@@ -10,9 +10,17 @@
 //!
 //! Every access goes through `lookup`, which deletes a key whose TTL has
 //! passed (Redis's lazy expiry: expired when `now > expire`).
+//!
+//! While an RDB snapshot runs, every path that changes a key (`set`,
+//! `remove`, `set_expire`, `persist`, `insert_absent`, the expiry
+//! deletions, and `lookup(.., Access::Write)`, which hands out the entry for
+//! in-place edits) first lets the snapshot serialize the key's bucket
+//! (`guard`; see `snapshot`). Commands must not change a value found with a
+//! read lookup.
 
 use super::entry::Entry;
 use super::interest::Interest;
+use super::snapshot::{EncodeFn, TableSnapshot};
 use super::value::Value;
 use crate::types::compact::CompactBytes;
 use crate::types::dict::Dict;
@@ -71,6 +79,11 @@ pub struct Db {
     /// Clients watching or blocked on keys of this database (stays with the
     /// database number across SWAPDB).
     pub interest: Interest,
+    /// The running snapshot's state for `dict` (moves with it on SWAPDB).
+    snap: Option<Box<TableSnapshot>>,
+    /// Tables emptied (FLUSHDB/FLUSHALL) while a snapshot had not finished
+    /// them: the snapshot walks them to the end, then they are freed.
+    detached: Vec<(Dict<Entry>, Box<TableSnapshot>)>,
 }
 
 impl Db {
@@ -83,6 +96,17 @@ impl Db {
             avg_ttl: 0,
             stats: DbStats::default(),
             interest: Interest::default(),
+            snap: None,
+            detached: Vec::new(),
+        }
+    }
+
+    /// Before changing the key with hash `h`: a running snapshot writes its
+    /// bucket first (see the module notes).
+    #[inline]
+    fn guard(&mut self, h: u64) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            s.before_write(&self.dict, h);
         }
     }
 
@@ -104,8 +128,9 @@ impl Db {
         &self.dict
     }
 
-    pub fn dict_mut(&mut self) -> &mut Dict<Entry> {
-        &mut self.dict
+    /// Grows the table ahead of `additional` inserts (RDB load).
+    pub fn reserve(&mut self, additional: usize) {
+        self.dict.reserve(additional);
     }
 
     /// Deletes `key` if its TTL has passed. Returns whether a live key exists.
@@ -138,6 +163,7 @@ impl Db {
         }
         if access == Access::Write {
             self.interest.write_lookup(key);
+            self.guard(h);
         }
         let n = self.dict.find_mut(h, key)?;
         if matches!(access, Access::Read | Access::Write) {
@@ -157,7 +183,9 @@ impl Db {
     pub fn set(&mut self, key: &[u8], value: Value, ttl: Ttl, now: u64) -> &mut Entry {
         let h = self.dict.hash(key);
         let lru = lru_clock(now);
-        if self.check_live(h, key, now) {
+        let live = self.check_live(h, key, now);
+        self.guard(h);
+        if live {
             self.interest.modified(key, true);
             let n = self.dict.find_mut(h, key).expect("live key");
             let old = n.expire;
@@ -202,6 +230,7 @@ impl Db {
         if !self.check_live(h, key, now) {
             return None;
         }
+        self.guard(h);
         let node = self.dict.remove(h, key)?;
         if node.expire != 0 {
             self.expires -= 1;
@@ -216,6 +245,7 @@ impl Db {
         if !self.check_live(h, key, now) {
             return false;
         }
+        self.guard(h);
         self.interest.modified(key, true);
         let n = self.dict.find_mut(h, key).expect("live key");
         if n.expire == 0 {
@@ -235,6 +265,7 @@ impl Db {
         if !self.check_live(h, key, now) {
             return false;
         }
+        self.guard(h);
         let n = self.dict.find_mut(h, key).expect("live key");
         if n.expire == 0 {
             return false;
@@ -246,6 +277,7 @@ impl Db {
     }
 
     fn delete_expired(&mut self, h: u64, key: &[u8]) {
+        self.guard(h);
         if let Some(node) = self.dict.remove(h, key) {
             if node.expire != 0 {
                 self.expires -= 1;
@@ -256,7 +288,8 @@ impl Db {
     }
 
     /// Empties the database and returns the old table, so a caller can drop
-    /// it off the command thread.
+    /// it off the command thread. While a snapshot has not finished the
+    /// table, the table stays with the snapshot (an empty one is returned).
     pub fn clear(&mut self) -> Dict<Entry> {
         if self.interest.has_watchers() {
             let dict = &self.dict;
@@ -265,7 +298,14 @@ impl Db {
         self.volatile = Vec::new();
         self.expires = 0;
         self.avg_ttl = 0;
-        self.dict.take()
+        let old = self.dict.take();
+        match self.snap.take() {
+            Some(state) => {
+                self.detached.push((old, state));
+                Dict::new()
+            }
+            None => old,
+        }
     }
 
     /// SWAPDB, before the swap: touch this database's watchers whose key
@@ -309,6 +349,7 @@ impl Db {
         std::mem::swap(&mut self.volatile, &mut other.volatile);
         std::mem::swap(&mut self.expires, &mut other.expires);
         std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
+        std::mem::swap(&mut self.snap, &mut other.snap);
     }
 
     /// Active expiry: samples up to `count` entries of the volatile index and
@@ -332,7 +373,7 @@ impl Db {
                     doomed.push(n.key().clone());
                 } else if dict.hash(n.key()) == h {
                     live = true;
-                    ttl_sum += n.expire - now;
+                    ttl_sum = ttl_sum.saturating_add(n.expire - now);
                     ttl_samples += 1;
                 }
             });
@@ -452,6 +493,7 @@ impl Db {
     pub fn insert_absent(&mut self, key: CompactBytes, value: Value, expire: u64, now: u64) -> &mut Entry {
         let h = self.dict.hash(&key);
         debug_assert!(self.dict.find(h, &key).is_none(), "insert_absent on a present key");
+        self.guard(h);
         let mut meta = lru_clock(now);
         if expire != 0 {
             self.expires += 1;
@@ -461,6 +503,116 @@ impl Db {
         self.interest.modified(&key, true);
         self.interest.added(&key);
         self.dict.insert_new(h, Entry::new(key, value, expire, meta))
+    }
+
+    /// Adds a key read from an RDB file: `expire` 0 for none, `idle` the
+    /// LRU idle seconds it was saved with. If the key is already present,
+    /// adds nothing and hands key and value back.
+    pub fn load_insert(
+        &mut self,
+        key: CompactBytes,
+        value: Value,
+        expire: u64,
+        idle: Option<u64>,
+        now: u64,
+    ) -> Result<(), (CompactBytes, Value)> {
+        let h = self.dict.hash(&key);
+        if self.dict.find(h, &key).is_some() {
+            return Err((key, value));
+        }
+        self.guard(h);
+        let clock = lru_clock(now);
+        let mut meta = match idle {
+            Some(idle) => clock.wrapping_sub((idle.min(u64::from(LRU_MASK))) as u32) & LRU_MASK,
+            None => clock,
+        };
+        if expire != 0 {
+            self.expires += 1;
+            self.volatile.push(h);
+            meta |= META_VOLATILE_INDEXED;
+        }
+        self.interest.modified(&key, true);
+        self.interest.added(&key);
+        self.dict.insert_new(h, Entry::new(key, value, expire, meta));
+        Ok(())
+    }
+
+    /// Starts a point-in-time snapshot of this database's table (see
+    /// `snapshot`). Returns false, attaching nothing, if it is empty.
+    pub fn snapshot_begin(&mut self, encode: EncodeFn, compress: bool, now: u64) -> bool {
+        debug_assert!(self.snap.is_none(), "one snapshot at a time");
+        if self.dict.is_empty() {
+            return false;
+        }
+        self.snap = Some(Box::new(TableSnapshot::new(&mut self.dict, self.id, encode, compress, now)));
+        true
+    }
+
+    /// Does a snapshot still have work in this database?
+    pub fn snapshot_active(&self) -> bool {
+        self.snap.is_some() || !self.detached.is_empty()
+    }
+
+    /// Walks the snapshot on (tables emptied meanwhile first), visiting up
+    /// to `budget` buckets per table, and hands every serialized byte to
+    /// `sink` with the database number it belongs to. Tables emptied by
+    /// FLUSHDB that are finished go to `free`. Returns true when the
+    /// snapshot has nothing left to do here.
+    pub fn snapshot_step(
+        &mut self,
+        budget: usize,
+        max_bytes: usize,
+        sink: &mut dyn FnMut(usize, &[u8], u64),
+        free: &mut dyn FnMut(Dict<Entry>),
+    ) -> bool {
+        while let Some((dict, state)) = self.detached.last_mut() {
+            let done = state.walk(dict, budget, max_bytes);
+            sink(state.db_id, &state.out, std::mem::take(&mut state.keys));
+            state.out.clear();
+            if !done {
+                return false;
+            }
+            let (mut dict, _) = self.detached.pop().expect("last exists");
+            dict.set_frozen(false);
+            free(dict);
+        }
+        let Some(state) = self.snap.as_deref_mut() else {
+            return true;
+        };
+        let done = state.walk(&self.dict, budget, max_bytes);
+        sink(state.db_id, &state.out, std::mem::take(&mut state.keys));
+        state.out.clear();
+        if done {
+            self.snap = None;
+            self.dict.set_frozen(false);
+        }
+        done
+    }
+
+    /// Hands what writes serialized ahead of the walk to `sink`.
+    pub fn snapshot_drain(&mut self, sink: &mut dyn FnMut(usize, &[u8], u64)) {
+        for state in self.snap.iter_mut().chain(self.detached.iter_mut().map(|(_, s)| s)) {
+            if !state.out.is_empty() {
+                sink(state.db_id, &state.out, std::mem::take(&mut state.keys));
+                state.out.clear();
+            }
+        }
+    }
+
+    /// Abandons a running snapshot: thaws the table; tables emptied
+    /// meanwhile go to `free`.
+    pub fn snapshot_abort(&mut self, free: &mut dyn FnMut(Dict<Entry>)) {
+        if self.snap.take().is_some() {
+            self.dict.set_frozen(false);
+        }
+        for (dict, _) in self.detached.drain(..) {
+            free(dict);
+        }
+    }
+
+    /// The snapshot's memory here: bytes held by its buffers and bitmaps.
+    pub fn snapshot_memory(&self) -> usize {
+        self.snap.iter().chain(self.detached.iter().map(|(_, s)| s)).map(|s| s.out.capacity() + s.overhead()).sum()
     }
 
     /// Cron housekeeping: shrink a mostly empty table, rehash for a while.

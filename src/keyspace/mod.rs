@@ -6,6 +6,7 @@ pub mod db;
 pub mod entry;
 pub mod expire;
 pub mod interest;
+pub mod snapshot;
 pub mod value;
 
 pub use crate::types::compact::CompactBytes;

@@ -1,6 +1,7 @@
 //! What a key holds. One enum, 24 bytes, so it lives inline in the table's
-//! node; collections are boxed and their representations belong to
-//! `crate::types`. Strings up to 22 bytes are stored inline.
+//! node; lists are boxed, hashes, sets and sorted sets are 16-byte handles
+//! held inline (their small encodings are then one heap block), and their
+//! representations belong to `crate::types`. Strings up to 22 bytes are stored inline.
 
 use crate::types::compact::CompactBytes;
 use crate::types::{Hash, List, Set, ZSet};
@@ -11,15 +12,17 @@ pub enum Value {
     /// A string as SET stores it (Redis's `int`/`embstr`/`raw` by content).
     Str(CompactBytes),
     /// A string Redis creates without trying the integer encoding
-    /// (INCRBYFLOAT's result): `embstr`/`raw` whatever its content.
-    Embstr(CompactBytes),
+    /// (INCRBYFLOAT's result): `embstr`/`raw` whatever its content. Boxed:
+    /// a second inline `CompactBytes` variant would make `Value` 32 bytes
+    /// (and the key node 88), and these values are rare.
+    Embstr(Box<CompactBytes>),
     /// A string edited in place by APPEND/SETRANGE/SETBIT: keeps spare
     /// capacity so repeated appends are amortized O(1) (Redis's `raw`).
     Raw(Box<Vec<u8>>),
     List(Box<List>),
-    Hash(Box<Hash>),
-    Set(Box<Set>),
-    ZSet(Box<ZSet>),
+    Hash(Hash),
+    Set(Set),
+    ZSet(ZSet),
 }
 
 /// Redis's largest `embstr`: longer strings report `raw`.
@@ -36,14 +39,15 @@ impl Value {
 
     /// A string that never reports the `int` encoding (see `Value::Embstr`).
     pub fn string_no_int(bytes: &[u8]) -> Value {
-        Value::Embstr(CompactBytes::new(bytes))
+        Value::Embstr(Box::new(CompactBytes::new(bytes)))
     }
 
     /// The bytes of a string value; `None` for other types.
     #[inline]
     pub fn as_str(&self) -> Option<&[u8]> {
         match self {
-            Value::Str(s) | Value::Embstr(s) => Some(s.as_bytes()),
+            Value::Str(s) => Some(s.as_bytes()),
+            Value::Embstr(s) => Some(s.as_bytes()),
             Value::Raw(v) => Some(v),
             _ => None,
         }
@@ -52,7 +56,12 @@ impl Value {
     /// A growable view of a string value for in-place edits; converts the
     /// compact form to `Raw` first. `None` for other types.
     pub fn string_mut(&mut self) -> Option<&mut Vec<u8>> {
-        if let Value::Str(s) | Value::Embstr(s) = self {
+        let compact = match self {
+            Value::Str(s) => Some(s),
+            Value::Embstr(s) => Some(&mut **s),
+            _ => None,
+        };
+        if let Some(s) = compact {
             let bytes = std::mem::replace(s, CompactBytes::empty()).into_vec();
             *self = Value::Raw(Box::new(bytes));
         }
@@ -108,7 +117,8 @@ impl Value {
     /// decisions and the dataset estimate).
     pub fn heap_size(&self) -> usize {
         match self {
-            Value::Str(s) | Value::Embstr(s) => s.heap_size(),
+            Value::Str(s) => s.heap_size(),
+            Value::Embstr(s) => s.heap_size() + std::mem::size_of::<CompactBytes>(),
             Value::Raw(v) => v.capacity() + std::mem::size_of::<Vec<u8>>(),
             Value::List(l) => l.heap_size(),
             Value::Hash(h) => h.heap_size(),

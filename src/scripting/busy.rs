@@ -1,8 +1,9 @@
 //! What the engine's hook does while a script runs: past
 //! `busy-reply-threshold` the script is "timed out" (other clients get BUSY)
 //! and the server serves other clients from the hook, at most every
-//! `SERVE_EVERY` (a pass costs a read attempt per connection); SCRIPT KILL or
-//! SHUTDOWN NOSAVE end the script.
+//! `SERVE_EVERY` (a pass costs a read attempt per connection); SCRIPT KILL
+//! ends the script (SHUTDOWN NOSAVE ends the process). A signal's shutdown
+//! waits for the script to end, as in Redis (the cron acts on it).
 
 use std::time::{Duration, Instant};
 
@@ -32,7 +33,7 @@ pub fn interrupt(srv: &mut Server) -> bool {
         run.timed_out = true;
     }
     // Once told to stop, stop at once (the hook then fires on every line).
-    if run.killed || srv.shutdown_requested {
+    if run.killed {
         return true;
     }
     let due = run.last_serve.is_none_or(|t| t.elapsed() >= SERVE_EVERY);
@@ -44,5 +45,5 @@ pub fn interrupt(srv: &mut Server) -> bool {
     let now = srv.now_ms;
     crate::server::busy::serve_clients(srv);
     srv.now_ms = now;
-    srv.shutdown_requested || srv.scripting.run.as_ref().is_some_and(|r| r.killed)
+    srv.scripting.run.as_ref().is_some_and(|r| r.killed)
 }

@@ -12,14 +12,18 @@ use super::convert::{error_table, reply_to_lua};
 use super::engine::Shared;
 use super::errors::{ScriptError, error_text};
 use crate::commands::{self, arity_ok, flags};
+use crate::server::acl::Denied;
 use crate::server::{Server, dispatch};
 use crate::util::number::format_g17;
 
 /// An error before the command ran: Redis's text (`-CODE …`, or a message
 /// that gets `ERR `).
 struct Rejected {
-    msg: &'static str,
+    msg: std::borrow::Cow<'static, str>,
 }
+
+/// `scriptVerifyWriteCommandAllow`'s error while writes are refused.
+static MISCONF: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| format!("-{}", crate::server::save::MISCONF));
 
 /// Converts the call's arguments as Redis's `luaArgsToRedisArgv`: strings
 /// as they are, numbers with `%.17g`. The bytes go into one reused buffer
@@ -86,7 +90,7 @@ pub fn redis_call(lua: &Lua, shared: &Shared, args: MultiValue, raise: bool) -> 
     *shared.argv.borrow_mut() = argv;
     let outcome = outcome??;
     match outcome {
-        Err(r) => fail(lua, error_text(r.msg), true, raise),
+        Err(r) => fail(lua, error_text(&r.msg), true, raise),
         Ok((_, Some(err))) if raise => Err(mlua::Error::external(ScriptError::Reply { msg: err, ignore_stats: true })),
         Ok((value, _)) => Ok(value),
     }
@@ -109,11 +113,28 @@ fn run_command(srv: &mut Server, argv: &[Bytes]) -> Result<(), Rejected> {
     let Some(run) = srv.scripting.run.as_mut() else {
         return Err(reject(srv, Some(id), "This Redis command is not allowed from script"));
     };
+    if let Some(caller) = &run.acl
+        && let Err(denied) = srv.acl.check(&caller.user, id, argv)
+    {
+        let (user, info) = (caller.user.clone(), caller.info.clone());
+        dispatch::acl_log(srv, &user, info, "lua", id, argv, denied);
+        let why = match denied {
+            Denied::Cmd => "can't run this command or subcommand",
+            Denied::Key(_) => "can't access at least one of the keys mentioned in the command arguments",
+            Denied::Channel(_) => "can't publish to the channel mentioned in the command",
+        };
+        return Err(reject(srv, Some(id), format!("The user executing the script {why}")));
+    }
+    let run = srv.scripting.run.as_mut().expect("checked above");
     if run.read_only && spec.has(flags::WRITE | flags::MAY_REPLICATE) {
         return Err(reject(srv, Some(id), "Write commands are not allowed from read-only scripts."));
     }
     // Checks on the server's state matter only until the script has written:
     // after that it must be allowed to finish.
+    if spec.has(flags::WRITE) && !run.write_dirty && crate::server::save::writes_denied(srv) {
+        return Err(reject(srv, Some(id), MISCONF.as_str()));
+    }
+    let run = srv.scripting.run.as_mut().expect("checked above");
     if spec.has(flags::WRITE) && !run.write_dirty && run.no_good_replicas {
         return Err(reject(srv, Some(id), "-NOREPLICAS Not enough good replicas to write."));
     }
@@ -129,8 +150,9 @@ fn run_command(srv: &mut Server, argv: &[Bytes]) -> Result<(), Rejected> {
 
 /// Counts a command refused inside a script as Redis does (an error reply
 /// and, for a known command, a rejected call).
-fn reject(srv: &mut Server, id: Option<usize>, msg: &'static str) -> Rejected {
-    srv.stats.error(error_text(msg));
+fn reject(srv: &mut Server, id: Option<usize>, msg: impl Into<std::borrow::Cow<'static, str>>) -> Rejected {
+    let msg = msg.into();
+    srv.stats.error(error_text(&msg));
     if let Some(id) = id {
         srv.stats.command(id).rejected_calls += 1;
     }

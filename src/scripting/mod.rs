@@ -101,6 +101,17 @@ pub struct RunState {
     pub deny_oom: bool,
     /// `min-replicas-to-write` cannot be met (there are no replicas).
     pub no_good_replicas: bool,
+    /// The caller, when its user's permissions must be checked for every
+    /// command the script calls (None: the unrestricted default user).
+    pub acl: Option<Box<Caller>>,
+}
+
+/// The calling client as the ACL needs it (Redis runs a script's commands
+/// as the caller's user, and logs denials with the caller's description).
+pub struct Caller {
+    pub user: String,
+    /// Its CLIENT LIST line when the script started.
+    pub info: String,
 }
 
 pub struct Scripting {
@@ -279,6 +290,13 @@ fn replicas_missing(srv: &Server) -> bool {
     num("min-replicas-to-write", 0) > 0 && num("min-replicas-max-lag", 10) > 0
 }
 
+/// A script that may write, while writes are refused (Redis's
+/// `scriptPrepareForRun`).
+const MISCONF_SCRIPT: CmdError = CmdError::text(
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable \
+     scripts are blocked. Use 'no-writes' flag for read only scripts.",
+);
+
 /// EVAL / EVALSHA / EVAL_RO / EVALSHA_RO.
 pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> CmdResult {
     if by_sha && args[1].len() != 40 {
@@ -303,6 +321,9 @@ pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> Cmd
     let no_good_replicas = replicas_missing(ctx.srv);
     let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.pre_command_oom;
     if !flags.compat && !flags.no_writes {
+        if crate::server::save::writes_denied(ctx.srv) {
+            return Err(MISCONF_SCRIPT);
+        }
         if read_only {
             return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
         }
@@ -342,6 +363,9 @@ pub fn fcall(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> CmdResult {
     let no_good_replicas = replicas_missing(ctx.srv);
     let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.pre_command_oom;
     if !flags.no_writes {
+        if crate::server::save::writes_denied(ctx.srv) {
+            return Err(MISCONF_SCRIPT);
+        }
         if read_only {
             return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
         }
@@ -385,6 +409,12 @@ fn run(
         c.out.resp = Resp::Two;
         c.out.buf.clear();
     }
+    let acl = (!ctx.srv.acl.unrestricted(&ctx.client.user)).then(|| {
+        let mut info = String::new();
+        let cmd = ctx.client.last_cmd.map(|id| crate::commands::table().entries[id].fullname.as_str());
+        ctx.client.write_info_line(&mut info, cmd, 0);
+        Box::new(Caller { user: ctx.client.user.clone(), info })
+    });
     ctx.srv.scripting.run = Some(RunState {
         origin,
         start_ms: ctx.srv.now_ms,
@@ -395,6 +425,7 @@ fn run(
         killed: false,
         deny_oom: limits.deny_oom,
         no_good_replicas: limits.no_good_replicas,
+        acl,
     });
     let outcome = engine.run(ctx.srv, func, keys, argv);
     let origin = ctx.srv.scripting.run.take().map(|r| r.origin);

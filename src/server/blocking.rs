@@ -1,18 +1,24 @@
 //! Blocked clients (BLPOP, BLMOVE, BZPOPMIN …). A blocking command whose keys
 //! are empty calls `Ctx::block`; the dispatcher then queues the client on
 //! each key, first come first served. When a key gets a value (the keyspace
-//! records it as ready), the clients queued on it are served in order by
-//! running their command again (Redis 7.2's model, which serves from the
-//! first key the client named that has data). A client that still finds
-//! nothing stays queued in its place. Served clients have their reply in
-//! their output buffer and their task is woken to write it.
+//! records it as ready), the clients queued on it are served in order, as
+//! Redis 7.0 does: keys in the order they became ready, and each client
+//! from the ready key being handled (not from an earlier key it named that
+//! also got data in the same command). Serving runs the client's command
+//! again with its keys narrowed to that ready key, so the reply and the
+//! bookkeeping are the immediate case's. A client that still finds nothing
+//! stays queued in its place. Served clients have their reply in their
+//! output buffer and their task is woken to write it.
 //!
 //! Timeouts, CLIENT UNBLOCK and disconnects remove the client from its
 //! queues; nothing is popped for a client that is not served.
 
+use bytes::Bytes;
+
 use super::Server;
 use super::client::{BlockState, Client};
 use super::dispatch;
+use crate::commands;
 use crate::keyspace::Access;
 
 /// Queues a client that just blocked on each of its keys.
@@ -82,24 +88,45 @@ fn serve_key(srv: &mut Server, current: &mut Client, db: usize, key: &[u8]) {
         if waiter.blocked.as_ref().is_none_or(|b| b.wants != kind) {
             continue;
         }
-        if serve(srv, &mut waiter) {
+        if serve(srv, &mut waiter, key) {
             slot.wake.notify_one();
         }
     }
 }
 
-/// Runs a blocked client's command again. True if it was served (it no
-/// longer blocks); otherwise it stays queued where it was.
-fn serve(srv: &mut Server, client: &mut Client) -> bool {
+/// Runs a blocked client's command again on `key`. True if it was served
+/// (it no longer blocks); otherwise it stays queued where it was.
+fn serve(srv: &mut Server, client: &mut Client, key: &[u8]) -> bool {
     let Some(state) = client.blocked.take() else { return false };
-    let (cmd, args) = (state.cmd, state.args.clone());
-    client.blocked = None;
-    dispatch::call(srv, client, cmd, &args);
-    if client.blocked.is_some() {
-        client.blocked = Some(state);
-        return false;
-    }
+    let cmd = state.cmd;
+    let args = if state.keys.len() > 1 { narrow_to_key(cmd, &state.args, key) } else { state.args.clone() };
+    dispatch::call_again(srv, client, cmd, &args);
+    let served = client.blocked.is_none();
     client.blocked = Some(state);
-    unregister(srv, client);
-    true
+    if served {
+        unregister(srv, client);
+    }
+    served
+}
+
+/// The arguments of a multi-key blocking command (BLPOP k1 k2 … timeout,
+/// BLMPOP timeout numkeys k1 k2 … LEFT) with its keys replaced by `key`
+/// alone, and `numkeys` set to 1 for commands that take one.
+fn narrow_to_key(cmd: usize, args: &[Bytes], key: &[u8]) -> Vec<Bytes> {
+    let spec = commands::table().entries[cmd].spec;
+    let positions = spec.key_positions(args);
+    let (Some(&first), Some(&last)) = (positions.first(), positions.last()) else {
+        return args.to_vec();
+    };
+    if last - first + 1 != positions.len() {
+        return args.to_vec();
+    }
+    let mut out = Vec::with_capacity(args.len() - positions.len() + 1);
+    out.extend_from_slice(&args[..first]);
+    out.push(Bytes::copy_from_slice(key));
+    out.extend_from_slice(&args[last + 1..]);
+    if spec.getkeys.is_some() {
+        out[first - 1] = Bytes::from_static(b"1");
+    }
+    out
 }

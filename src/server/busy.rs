@@ -26,7 +26,7 @@ use bytes::{Buf, Bytes};
 
 use super::Server;
 use super::clients::ClientSlot;
-use super::connection::run_buffered;
+use super::connection::{close_if_over_limit, run_buffered, stall_point};
 
 /// Bytes read from one client per pass.
 const MAX_READ: usize = 1024 * 1024;
@@ -57,9 +57,12 @@ pub fn serve_clients(srv: &mut Server) {
             }
         }
         if read > 0 || !client.query.is_empty() {
-            run_buffered(srv, &mut client, &mut args);
+            let stall = stall_point(&srv.config, &client);
+            run_buffered(srv, &mut client, &mut args, stall);
+            close_if_over_limit(&srv.config, &mut client);
         }
-        while !client.out.buf.is_empty() {
+        // With a batch in flight (its task's), this output must wait its turn.
+        while client.obuf_pending == 0 && !client.close_asap && !client.out.buf.is_empty() {
             match (&*sock).write(&client.out.buf) {
                 Ok(n) if n > 0 => {
                     client.out.buf.advance(n);

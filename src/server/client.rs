@@ -110,6 +110,11 @@ pub struct Client {
     pub blocked: Option<BlockState>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
     pub query_buf_free: usize,
+    /// Output handed to the socket but not yet written (counts toward the
+    /// output buffer limits with `out`).
+    pub obuf_pending: usize,
+    /// Since when the output has been over its soft limit.
+    pub obuf_soft_since: Option<Instant>,
     /// Bytes read from the connection and not yet run (Redis's `querybuf`).
     /// The connection task reads into it; while a script is busy the
     /// server reads into it too (`server::busy`).
@@ -148,6 +153,8 @@ impl Client {
             deny_blocking: false,
             blocked: None,
             query_buf_free: 0,
+            obuf_pending: 0,
+            obuf_soft_since: None,
             query: BytesMut::new(),
             decoder: Decoder::new(),
         }
@@ -175,6 +182,15 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();
+        if self.multi.is_some() {
+            f.push('x');
+        }
+        if self.blocked.is_some() {
+            f.push('b');
+        }
+        if self.dirty_cas {
+            f.push('d');
+        }
         if self.close_after_reply {
             f.push('c');
         }
@@ -201,8 +217,8 @@ impl Client {
         let tot_mem = std::mem::size_of::<Client>() + self.query_buf_len + self.query_buf_free + out_cap + argv_mem;
         let _ = write!(
             out,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
-             qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} \
+             qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
              cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
@@ -213,9 +229,11 @@ impl Client {
             self.last_interaction.elapsed().as_secs(),
             self.flags(),
             self.db,
+            self.multi.as_ref().map_or(-1, |m| m.queue.len() as i64),
             self.query_buf_len,
             self.query_buf_free,
             argv_mem,
+            self.multi.as_ref().map_or(0, |m| m.queued_bytes),
             out_cap,
             out_cap,
             obl,

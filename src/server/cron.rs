@@ -1,6 +1,7 @@
-//! The server cron (Redis's `serverCron`), `hz` times a second: active
-//! expiry, incremental rehashing and shrinking of tables, the ops/sec
-//! sample, and closing idle clients (`timeout`).
+//! The server cron (Redis's `serverCron`), `hz` times a second: a shutdown
+//! asked for by a signal, active expiry, incremental rehashing and
+//! shrinking of tables, the ops/sec sample, closing idle clients
+//! (`timeout`; never blocked or subscribed ones), and save points.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,9 +17,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
         let mut guard = server.borrow_mut();
         let srv = &mut *guard;
-        if srv.shutdown_requested {
-            return;
-        }
+        super::shutdown::handle_signal(srv);
         let now = unix_ms();
         srv.now_ms = now;
         if srv.active_expire_enabled {
@@ -33,6 +32,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             last_sample = now;
         }
         close_idle_clients(srv);
+        super::save::cron(srv);
     }
 }
 
@@ -46,9 +46,46 @@ fn close_idle_clients(srv: &mut Server) {
         let Ok(mut c) = slot.state.try_borrow_mut() else {
             continue;
         };
-        if now.duration_since(c.last_interaction).as_secs() > timeout {
+        let exempt = c.blocked.is_some() || c.client_type() == super::client::ClientType::PubSub || c.close_asap;
+        if !exempt && now.duration_since(c.last_interaction).as_secs() > timeout {
+            crate::log::verbose("Closing idle client");
             c.close_asap = true;
             slot.wake.notify_one();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::server::client::{BlockState, Client};
+
+    #[test]
+    fn timeout_spares_blocked_clients() {
+        let mut srv = Server::new(Config { timeout: 1, ..Config::default() });
+        let long_ago = Instant::now().checked_sub(Duration::from_secs(5)).expect("uptime");
+        let mut idle = Client::new(1, "127.0.0.1:1".into(), "127.0.0.1:2".into(), 5, true);
+        idle.last_interaction = long_ago;
+        let mut blocked = Client::new(2, "127.0.0.1:3".into(), "127.0.0.1:2".into(), 6, true);
+        blocked.last_interaction = long_ago;
+        blocked.blocked =
+            Some(BlockState { db: 0, keys: Vec::new(), cmd: 0, args: Vec::new(), deadline: None, wants: "list" });
+        let fresh = Client::new(3, "127.0.0.1:4".into(), "127.0.0.1:2".into(), 7, true);
+        // A slot holds its connection's socket: three real ones.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().expect("runtime");
+        let _guard = rt.enter();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let stream = || {
+            let s = std::net::TcpStream::connect(addr).expect("connect");
+            s.set_nonblocking(true).expect("nonblocking");
+            tokio::net::TcpStream::from_std(s).expect("register")
+        };
+        let slots =
+            [srv.clients.add(idle, stream()), srv.clients.add(blocked, stream()), srv.clients.add(fresh, stream())];
+        close_idle_clients(&mut srv);
+        let closed: Vec<bool> = slots.iter().map(|s| s.state.borrow().close_asap).collect();
+        assert_eq!(closed, [true, false, false]);
     }
 }

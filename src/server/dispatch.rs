@@ -1,5 +1,5 @@
 //! From a decoded request to a reply: command lookup, existence and arity
-//! checks, authentication, MULTI queueing, then the handler; errors are
+//! checks, authentication, ACL permissions, MULTI queueing, then the handler; errors are
 //! written and counted here, in one place. After each top-level command the
 //! keyspace's records are acted on: clients whose WATCHed keys were touched
 //! are flagged, and clients blocked on keys that got values are served.
@@ -11,6 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::Server;
+use super::acl::{Denied, LogEntry, Reason};
 use super::blocking;
 use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
@@ -100,8 +101,27 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
         return Err((Some(id), CmdError::err("Command not allowed inside a transaction")));
     }
+    if let Err(denied) = srv.acl.check(&client.user, id, args) {
+        return Err((Some(id), acl_denied(srv, client, id, args, denied)));
+    }
     if srv.config.maxmemory != 0 && !srv.scripting.busy() && over_maxmemory(srv, client, entry, args) {
         return Err((Some(id), OOM));
+    }
+    // EXEC counts as write (or as not loading-safe) if a queued command is.
+    let exec_queued = |test: fn(&commands::CommandSpec) -> bool| {
+        entry.fullname == "exec"
+            && client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.queue.iter().any(|(q, _)| test(commands::table().entries[*q].spec)))
+    };
+    if (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
+        && super::save::writes_denied(srv)
+    {
+        return Err((Some(id), CmdError::text(super::save::MISCONF)));
+    }
+    if srv.persist.loading.is_some() && (!spec.has(flags::LOADING) || exec_queued(|s| !s.has(flags::LOADING))) {
+        return Err((Some(id), CmdError::text("LOADING Redis is loading the dataset in memory")));
     }
     if srv.scripting.busy() && !spec.has(flags::ALLOW_BUSY) {
         return Err((Some(id), srv.scripting.busy_error()));
@@ -122,6 +142,56 @@ fn over_maxmemory(srv: &mut Server, client: &Client, entry: &commands::Entry, ar
     }
     let queueing = client.multi.is_some() && !matches!(entry.fullname.as_str(), "exec" | "discard" | "quit" | "reset");
     queueing || crate::scripting::denies_oom(srv, entry.spec, args)
+}
+
+/// A command the client's user may not run: logged in the ACL log, and
+/// answered with Redis's NOPERM text.
+fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], denied: Denied) -> CmdError {
+    let mut info = String::new();
+    client.write_info_line(
+        &mut info,
+        Some(&commands::table().entries[id].fullname),
+        args.iter().map(|a| a.len()).sum(),
+    );
+    let context = if client.multi.is_some() { "multi" } else { "toplevel" };
+    acl_log(srv, &client.user, info, context, id, args, denied)
+}
+
+/// Logs a denial in the ACL log (`client_info` describes the client that
+/// sent the command: for a script, its caller) and returns the NOPERM error
+/// a top-level command gets.
+pub fn acl_log(
+    srv: &mut Server,
+    user: &str,
+    client_info: String,
+    context: &'static str,
+    id: usize,
+    args: &[Bytes],
+    denied: Denied,
+) -> CmdError {
+    let fullname = &commands::table().entries[id].fullname;
+    let (reason, object, err) = match denied {
+        Denied::Cmd => (
+            Reason::Command,
+            fullname.clone(),
+            CmdError::Other(format!("NOPERM this user has no permissions to run the '{fullname}' command").into()),
+        ),
+        Denied::Key(p) => (
+            Reason::Key,
+            String::from_utf8_lossy(&args[p]).into_owned(),
+            CmdError::text("NOPERM this user has no permissions to access one of the keys used as arguments"),
+        ),
+        Denied::Channel(p) => (
+            Reason::Channel,
+            String::from_utf8_lossy(&args[p]).into_owned(),
+            CmdError::text("NOPERM this user has no permissions to access one of the channels used as arguments"),
+        ),
+    };
+    let entry =
+        LogEntry { count: 1, reason, context, object, username: user.to_string(), ctime_ms: srv.now_ms, client_info };
+    let max = srv.config.acllog_max_len as usize;
+    srv.acl.log_denial(entry, max);
+    err
 }
 
 /// A command refused before running: counted, answered, and inside MULTI it
@@ -154,6 +224,17 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 /// error replies, and WATCH bookkeeping for the keys it looked up to write.
 /// EXEC and scripts use it to run their commands.
 pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    run(srv, client, id, args, true);
+}
+
+/// Runs a blocked client's command again to serve it. Redis counts a
+/// blocking command once, when it is called: the serving run adds its time
+/// (and a failure, if it fails) but not another call.
+pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    run(srv, client, id, args, false);
+}
+
+fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_call: bool) {
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
     client.last_cmd = Some(id);
@@ -161,7 +242,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     let usec = started.elapsed().as_micros() as u64;
     let stat = srv.stats.command(id);
-    stat.calls += 1;
+    stat.calls += u64::from(count_call);
     stat.usec += usec;
     srv.stats.record_latency(id, usec);
     if let Err(e) = result {
@@ -171,7 +252,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     if let Some(b) = client.blocked.as_mut().filter(|b| b.cmd == usize::MAX) {
         b.cmd = id;
     }
-    srv.stats.total_commands += 1;
+    srv.stats.total_commands += u64::from(count_call);
     let changed = srv.dirty != dirty_before;
     for db in &mut srv.keyspace.dbs {
         db.end_command(changed);

@@ -190,7 +190,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "atomicvar_api:c11-builtin");
         line!(out, "gcc_version:0.0.0");
         line!(out, "process_id:{}", std::process::id());
-        line!(out, "process_supervised:no");
+        line!(out, "process_supervised:{}", super::supervise::name());
         line!(out, "run_id:{}", srv.run_id);
         line!(out, "tcp_port:{}", srv.tcp_port);
         line!(out, "server_time_usec:{}", crate::util::time::unix_us());
@@ -216,7 +216,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "maxclients:{}", srv.config.maxclients);
         line!(out, "client_recent_max_input_buffer:{max_in}");
         line!(out, "client_recent_max_output_buffer:{max_out}");
-        line!(out, "blocked_clients:0");
+        line!(out, "blocked_clients:{}", srv.blocked_clients);
         line!(out, "tracking_clients:0");
         line!(out, "clients_in_timeout_table:0");
     }
@@ -297,24 +297,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
 
     if sections.has(Sections::PERSISTENCE) {
         header(&mut out, "Persistence");
-        line!(out, "loading:0");
-        line!(out, "async_loading:0");
-        line!(out, "current_cow_peak:0");
-        line!(out, "current_cow_size:0");
-        line!(out, "current_cow_size_age:0");
-        line!(out, "current_fork_perc:0.00");
-        line!(out, "current_save_keys_processed:0");
-        line!(out, "current_save_keys_total:0");
-        line!(out, "rdb_changes_since_last_save:{}", srv.dirty);
-        line!(out, "rdb_bgsave_in_progress:0");
-        line!(out, "rdb_last_save_time:{}", srv.lastsave);
-        line!(out, "rdb_last_bgsave_status:ok");
-        line!(out, "rdb_last_bgsave_time_sec:-1");
-        line!(out, "rdb_current_bgsave_time_sec:-1");
-        line!(out, "rdb_saves:0");
-        line!(out, "rdb_last_cow_size:0");
-        line!(out, "rdb_last_load_keys_expired:0");
-        line!(out, "rdb_last_load_keys_loaded:0");
+        for (name, value) in super::save::info_fields(srv) {
+            line!(out, "{name}:{value}");
+        }
         line!(out, "aof_enabled:0");
         line!(out, "aof_rewrite_in_progress:0");
         line!(out, "aof_rewrite_scheduled:0");
@@ -327,6 +312,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "aof_last_cow_size:0");
         line!(out, "module_fork_in_progress:0");
         line!(out, "module_fork_last_cow_size:0");
+        for (name, value) in super::save::info_loading_fields(srv) {
+            line!(out, "{name}:{value}");
+        }
     }
 
     if sections.has(Sections::STATS) {
@@ -382,6 +370,11 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "io_threaded_writes_processed:0");
         line!(out, "reply_buffer_shrinks:0");
         line!(out, "reply_buffer_expands:0");
+        // Redis 7.2's ACL counters (7.0 has none).
+        line!(out, "acl_access_denied_auth:{}", srv.acl.denied_auth);
+        line!(out, "acl_access_denied_cmd:{}", srv.acl.denied_cmd);
+        line!(out, "acl_access_denied_key:{}", srv.acl.denied_key);
+        line!(out, "acl_access_denied_channel:{}", srv.acl.denied_channel);
     }
 
     if sections.has(Sections::REPLICATION) {

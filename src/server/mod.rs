@@ -6,6 +6,7 @@
 //! `Client` through `commands::Ctx`; a borrow of the state never crosses an
 //! `.await`.
 
+pub mod acl;
 pub mod blocking;
 pub mod busy;
 pub mod client;
@@ -18,7 +19,9 @@ pub mod latency;
 pub mod lazyfree;
 pub mod listener;
 pub mod save;
+pub mod shutdown;
 pub mod stats;
+pub mod supervise;
 
 use std::time::Instant;
 
@@ -61,18 +64,16 @@ pub struct Server {
     pub dirty: u64,
     /// Unix seconds of the last successful save.
     pub lastsave: u64,
-    /// Set by SHUTDOWN or a signal; the listener stops when it is.
-    pub shutdown_requested: bool,
-    /// Wakes the main task to shut down.
-    pub shutdown_notify: Option<std::rc::Rc<tokio::sync::Notify>>,
+    /// Users, permissions and the ACL log.
+    pub acl: acl::Acl,
+    /// The accept loops, and how to move them (CONFIG SET port/bind).
+    pub listeners: listener::Listeners,
+    /// RDB persistence: BGSAVE in progress, save statistics, loading.
+    pub persist: save::Persist,
     /// The Lua engine, the script cache and the script running now.
     pub scripting: Box<crate::scripting::Scripting>,
-    /// The listening sockets (also accepted from while a script is busy).
-    pub listeners: Vec<std::rc::Rc<tokio::net::TcpListener>>,
     /// Memory was over `maxmemory` when the running command started.
     pub pre_command_oom: bool,
-    /// This state's own handle, for tasks spawned from synchronous code.
-    pub me: std::rc::Weak<std::cell::RefCell<Server>>,
 }
 
 impl Server {
@@ -95,19 +96,19 @@ impl Server {
             dirty: 0,
             blocked_clients: 0,
             lastsave: now / 1000,
-            shutdown_requested: false,
-            shutdown_notify: None,
+            acl: acl::Acl::new(&config.requirepass),
+            listeners: listener::Listeners::default(),
+            persist: save::Persist::default(),
             scripting: Box::new(crate::scripting::Scripting::new()),
-            listeners: Vec::new(),
             pre_command_oom: false,
-            me: std::rc::Weak::new(),
             config: Box::new(config),
         }
     }
 
-    /// Is a password required before commands run?
+    /// Must a connection authenticate before running commands? (The
+    /// default user has a password, or is disabled.)
     pub fn auth_required(&self) -> bool {
-        !self.config.requirepass.is_empty()
+        self.acl.auth_required()
     }
 }
 
@@ -116,47 +117,59 @@ pub fn random_hex40() -> String {
     (0..20).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
 
+/// What the program around the server does at two moments of the start:
+/// once the listeners are bound (write the pid file) and once the server is
+/// ready (a daemon's first process may exit).
+#[derive(Default)]
+pub struct Lifecycle {
+    pub on_listening: Option<Hook>,
+    pub on_ready: Option<Hook>,
+}
+
+/// A step of the program around the server, run once.
+pub type Hook = Box<dyn FnOnce(&Server)>;
+
 /// Binds, starts the accept loops and the cron on a single-threaded runtime,
-/// and runs until SHUTDOWN or a termination signal.
-pub fn run(config: Config) -> Result<(), String> {
+/// and serves until a shutdown ends the process (`shutdown`). Returns only
+/// on a failed start, with the reason.
+pub fn run(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("Failed creating the event loop: {e}"))?;
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, serve(config))
+    local.block_on(&runtime, serve(config, lifecycle))
 }
 
-async fn serve(config: Config) -> Result<(), String> {
-    let listeners = listener::bind_all(&config.bind, config.port, config.tcp_backlog)?;
-    let port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(config.port);
-    let shutdown = std::rc::Rc::new(tokio::sync::Notify::new());
+async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
+    let bound = listener::bind_all(&config.bind, config.port, config.tcp_backlog)?;
+    let port = bound.first().and_then(|(_, l)| l.local_addr().ok()).map(|a| a.port()).unwrap_or(config.port);
+    let backlog = config.tcp_backlog;
     let mut state = Server::new(config);
     state.tcp_port = port;
-    state.shutdown_notify = Some(shutdown.clone());
     state.scripting.engine();
-    let listeners: Vec<_> = listeners.into_iter().map(std::rc::Rc::new).collect();
-    state.listeners = listeners.clone();
+    let users = state.config.users.clone();
+    state.acl.load_config_users(&users, acl::pubsub_default_all(&state.config))?;
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));
-    server.borrow_mut().me = std::rc::Rc::downgrade(&server);
+    if let Some(f) = lifecycle.on_listening {
+        f(&server.borrow());
+    }
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
-    crate::log::notice("Server initialized");
-    crate::log::notice("Ready to accept connections tcp");
-    for l in listeners {
-        tokio::task::spawn_local(listener::accept_loop(server.clone(), l));
-    }
+    listener::check_tcp_backlog(backlog);
+    crate::log::warning("Server initialized");
+    let loading = save::start_loading(&mut server.borrow_mut());
+    listener::start(&server, bound);
     tokio::task::spawn_local(cron::run(server.clone()));
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(|e| format!("Failed installing SIGTERM handler: {e}"))?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-        .map_err(|e| format!("Failed installing SIGINT handler: {e}"))?;
-    tokio::select! {
-        _ = shutdown.notified() => {}
-        _ = sigterm.recv() => crate::log::warning("Received SIGTERM scheduling shutdown..."),
-        _ = sigint.recv() => crate::log::warning("Received SIGINT scheduling shutdown..."),
+    tokio::task::spawn_local(save::run(server.clone()));
+    if let Some(rx) = loading {
+        save::finish_loading(server.clone(), rx).await?;
     }
-    crate::log::warning("User requested shutdown...");
-    server.borrow_mut().shutdown_requested = true;
-    crate::log::warning("Redis is now ready to exit, bye bye...");
+    crate::log::notice("Ready to accept connections");
+    supervise::ready();
+    if let Some(f) = lifecycle.on_ready {
+        f(&server.borrow());
+    }
+    // Shutdown (SHUTDOWN, or a signal seen by the cron) ends the process.
+    std::future::pending::<()>().await;
     Ok(())
 }

@@ -11,6 +11,10 @@
 //! Invariants: an item is in at most one table; while rehashing, buckets of
 //! table 0 below `rehash_idx` are empty; new items go to table 1 while
 //! rehashing.
+//!
+//! A *frozen* dict (an RDB snapshot is walking it) never rehashes, grows or
+//! shrinks: every item stays in the bucket it was in when the freeze began,
+//! so a walker can track buckets by index. Chains may grow meanwhile.
 
 use std::hash::BuildHasher;
 use std::ops::{Deref, DerefMut};
@@ -85,6 +89,8 @@ pub struct Dict<T> {
     hasher: foldhash::fast::RandomState,
     /// False while a snapshot walks the table: only forced growth happens.
     pub can_resize: bool,
+    /// No rehash steps, no resize at all (see the module notes).
+    frozen: bool,
 }
 
 impl<T: Keyed> Default for Dict<T> {
@@ -95,7 +101,7 @@ impl<T: Keyed> Default for Dict<T> {
 
 impl<T: Keyed> Dict<T> {
     pub fn new() -> Dict<T> {
-        Dict { t: Default::default(), rehash_idx: None, hasher: Default::default(), can_resize: true }
+        Dict { t: Default::default(), rehash_idx: None, hasher: Default::default(), can_resize: true, frozen: false }
     }
 
     #[inline]
@@ -109,6 +115,29 @@ impl<T: Keyed> Dict<T> {
 
     pub fn is_rehashing(&self) -> bool {
         self.rehash_idx.is_some()
+    }
+
+    /// Freezes or thaws the table shape (snapshots).
+    pub fn set_frozen(&mut self, frozen: bool) {
+        self.frozen = frozen;
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
+    }
+
+    /// Bucket counts of table 0 and, while rehashing, table 1 (else 0).
+    pub fn table_sizes(&self) -> [usize; 2] {
+        [self.t[0].buckets.len(), if self.is_rehashing() { self.t[1].buckets.len() } else { 0 }]
+    }
+
+    /// Visits the items of bucket `idx` of table `table`.
+    pub fn for_each_in_bucket(&self, table: usize, idx: usize, mut f: impl FnMut(&T)) {
+        let mut cur = self.t[table].buckets[idx].as_deref();
+        while let Some(n) = cur {
+            f(&n.item);
+            cur = n.next.as_deref();
+        }
     }
 
     /// Number of buckets in both tables.
@@ -309,6 +338,9 @@ impl<T: Keyed> Dict<T> {
         let Some(mut idx) = self.rehash_idx else {
             return false;
         };
+        if self.frozen {
+            return false;
+        }
         let mut empty_visits = n * 10;
         let Dict { t, hasher, .. } = self;
         let (t0, t1) = t.split_at_mut(1);
@@ -345,7 +377,7 @@ impl<T: Keyed> Dict<T> {
 
     #[inline]
     fn rehash_step(&mut self) {
-        if self.rehash_idx.is_some() {
+        if self.rehash_idx.is_some() && !self.frozen {
             self.rehash(1);
         }
     }
@@ -361,10 +393,10 @@ impl<T: Keyed> Dict<T> {
     }
 
     fn expand_if_needed(&mut self) {
-        if self.is_rehashing() {
+        let size = self.t[0].buckets.len();
+        if self.is_rehashing() || (self.frozen && size != 0) {
             return;
         }
-        let size = self.t[0].buckets.len();
         if size == 0 {
             self.resize_to(INITIAL_SIZE);
         } else if self.t[0].used >= size && (self.can_resize || self.t[0].used / size > FORCE_RESIZE_RATIO) {
@@ -376,6 +408,7 @@ impl<T: Keyed> Dict<T> {
     pub fn shrink_if_needed(&mut self) {
         let size = self.t[0].buckets.len();
         if self.can_resize
+            && !self.frozen
             && !self.is_rehashing()
             && size > INITIAL_SIZE
             && self.t[0].used * 100 / size < MIN_FILL_PERCENT
@@ -401,7 +434,7 @@ impl<T: Keyed> Dict<T> {
 
     /// Grows ahead of a known number of inserts (RDB load, RESIZEDB).
     pub fn reserve(&mut self, additional: usize) {
-        if !self.is_rehashing() && self.len() + additional > self.t[0].buckets.len() {
+        if !self.frozen && !self.is_rehashing() && self.len() + additional > self.t[0].buckets.len() {
             self.resize_to(self.len() + additional);
         }
     }

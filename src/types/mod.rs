@@ -1,14 +1,20 @@
 //! Data structures behind the non-string value types. Each module owns its
 //! representation (compact for small, indexed for large) behind one API.
-//! Also the building blocks the keyspace uses: `CompactBytes` and the
-//! generic chained `Dict`. Pure data structures: no RESP, no keyspace, no
-//! server; imports only `util`.
+//! Also the building blocks: `CompactBytes` and the generic chained `Dict`
+//! (the keyspace), `Listpack` and `IntSet` (small collections), `Table`
+//! (the dense hash table of large collections) and `bits` (the bit routines
+//! of SETBIT/BITCOUNT/BITPOS/BITOP/BITFIELD on strings). Pure data
+//! structures: no RESP, no keyspace, no server; imports only `util`.
 
+pub mod bits;
 pub mod compact;
 pub mod dict;
 pub mod hash;
+pub mod intset;
 pub mod list;
+pub mod listpack;
 pub mod set;
+pub mod table;
 pub mod zset;
 
 pub use hash::Hash;

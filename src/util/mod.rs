@@ -6,5 +6,6 @@ pub mod ld80;
 pub mod number;
 pub mod rng;
 pub mod sha1;
+pub mod sha256;
 pub mod split;
 pub mod time;

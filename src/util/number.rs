@@ -163,42 +163,80 @@ pub fn format_g17(d: f64) -> String {
     if d == 0.0 {
         return if d.is_sign_negative() { "-0".into() } else { "0".into() };
     }
-    let sci = format!("{:.16e}", d);
-    let (mantissa, exp) = sci.split_once('e').expect("scientific format");
-    let exp: i32 = exp.parse().expect("exponent");
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    // Integers below 1e17 print as all their digits: the common case of
+    // scores, taken without formatting a float.
+    if d.fract() == 0.0 && d.abs() < 1e17 {
+        let mut buf = [0u8; 20];
+        let digits = format_i64(&mut buf, d as i64);
+        return std::str::from_utf8(digits).expect("ascii digits").to_owned();
+    }
+    // The 17 significant digits and the exponent, formatted on the stack.
+    let mut sci = StackText { buf: [0u8; 40], len: 0 };
+    let _ = write!(sci, "{:.16e}", d);
+    let sci = &sci.buf[..sci.len];
+    let e_at = sci.iter().position(|&c| c == b'e').expect("scientific format");
+    let exp: i32 = std::str::from_utf8(&sci[e_at + 1..]).ok().and_then(|e| e.parse().ok()).expect("exponent");
+    let mut digits = [0u8; 17];
+    let mut n = 0;
+    for &c in &sci[..e_at] {
+        if c.is_ascii_digit() && n < digits.len() {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    let digits = &digits[..n];
+    let trim = |s: &[u8]| -> usize { s.iter().rposition(|&c| c != b'0').map_or(0, |p| p + 1) };
     let mut out = String::with_capacity(32);
-    if negative {
+    if d < 0.0 {
         out.push('-');
     }
+    let push = |out: &mut String, s: &[u8]| out.push_str(std::str::from_utf8(s).expect("ascii digits"));
     if !(-4..17).contains(&exp) {
-        let (first, rest) = digits.split_at(1);
-        out.push_str(first);
-        let rest = rest.trim_end_matches('0');
+        push(&mut out, &digits[..1]);
+        let rest = &digits[1..];
+        let rest = &rest[..trim(rest)];
         if !rest.is_empty() {
             out.push('.');
-            out.push_str(rest);
+            push(&mut out, rest);
         }
         out.push('e');
         out.push(if exp < 0 { '-' } else { '+' });
         let _ = write!(out, "{:02}", exp.unsigned_abs());
     } else if exp >= 0 {
         let split = exp as usize + 1;
-        out.push_str(&digits[..split]);
-        let frac = digits[split..].trim_end_matches('0');
+        push(&mut out, &digits[..split]);
+        let frac = &digits[split..];
+        let frac = &frac[..trim(frac)];
         if !frac.is_empty() {
             out.push('.');
-            out.push_str(frac);
+            push(&mut out, frac);
         }
     } else {
         out.push_str("0.");
         for _ in 0..(-exp - 1) {
             out.push('0');
         }
-        out.push_str(digits.trim_end_matches('0'));
+        push(&mut out, &digits[..trim(digits)]);
     }
     out
+}
+
+/// A fixed buffer to format short text into without allocating.
+struct StackText {
+    buf: [u8; 40],
+    len: usize,
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Prints the result of INCRBYFLOAT/HINCRBYFLOAT the way Redis's
@@ -252,6 +290,14 @@ mod tests {
         assert_eq!(format_g17(-0.0001), "-0.0001");
         assert_eq!(format_g17(123456789012345680.0), "1.2345678901234568e+17");
         assert_eq!(format_g17(f64::INFINITY), "inf");
+        assert_eq!(format_g17(99999999999999999.0), "1e+17");
+        assert_eq!(format_g17(12345678901234567.0), "12345678901234568");
+        assert_eq!(format_g17(-42.0), "-42");
+        assert_eq!(format_g17(-1.5e-300), "-1.5000000000000001e-300");
+        assert_eq!(format_g17(1.7976931348623157e308), "1.7976931348623157e+308");
+        assert_eq!(format_g17(5e-324), "4.9406564584124654e-324");
+        assert_eq!(format_g17(0.000123), "0.00012300000000000001");
+        assert_eq!(format_g17(2.5e16), "25000000000000000");
     }
 
     #[test]

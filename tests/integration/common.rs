@@ -139,14 +139,21 @@ impl RealRedis {
         }
         // With requirepass, INFO needs AUTH first.
         let pass = extra.windows(2).find(|w| w[0] == "--requirepass").map(|w| w[1]);
-        let mut c = Conn::connect(port);
-        if let Some(pass) = pass {
-            c.cmd(&["AUTH", pass]);
+        // With `maxclients 1` the probe above may still hold the only slot
+        // for a moment: retry while the server refuses us.
+        let mut info = None;
+        for _ in 0..100 {
+            let mut c = Conn::connect(port);
+            if let Some(pass) = pass {
+                c.cmd(&["AUTH", pass]);
+            }
+            if let Some(Reply::Bulk(b)) = c.try_read_reply_after(&["INFO", "server"]) {
+                info = Some(String::from_utf8_lossy(&b).into_owned());
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
-        let info = match c.cmd(&["INFO", "server"]) {
-            Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
-            _ => return None,
-        };
+        let info = info?;
         let ours = format!("process_id:{}\r\n", redis.child.id());
         info.contains(&ours).then_some(redis)
     }
@@ -214,6 +221,16 @@ impl Conn {
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Sends a command and reads its reply; `None` if the server closed the
+    /// connection first.
+    pub fn try_read_reply_after(&mut self, args: &[&str]) -> Option<Reply> {
+        let raw: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        if self.stream.write_all(&encode(&raw)).is_err() {
+            return None;
+        }
+        self.try_read_reply()
     }
 
     /// Reads one reply; panics on timeout or close.
@@ -529,7 +546,8 @@ impl TestRng {
 
     /// A number in `lo..=hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % (hi - lo + 1) as u64) as i64
+        // Wrapping: a span of 2^63 (i64::MIN / 2 ..= i64::MAX / 2) overflows i64.
+        lo.wrapping_add((self.next_u64() % (hi.wrapping_sub(lo) as u64).wrapping_add(1)) as i64)
     }
 
     /// True with probability `percent`/100.

@@ -28,7 +28,10 @@
 //!    what produces WRONGTYPE errors and type conversions. Include wrong
 //!    arity, bad numbers, syntax errors and edge values, not only valid calls.
 //! 2. Add `mod <family>;` below and a `Box::new(<family>::Family)` to
-//!    [`families`].
+//!    [`families`]. For a stream focused on the family (say ≥ 10,000 of its
+//!    commands among others on the same keys), call [`run_stream`] with
+//!    [`reweighted`] families from the family's own test file (see
+//!    `bitmap.rs`).
 //! 3. Anything time-dependent must be compared with a tolerance (`Check::Near`)
 //!    and TTLs must be either in the past (deleted at once) or far in the
 //!    future (see `Gen::ttl_secs`), so no key expires during a run.
@@ -45,6 +48,7 @@ macro_rules! cmd {
     ($($x:expr),* $(,)?) => { vec![$(crate::compat::arg($x)),*] };
 }
 
+mod bitmap;
 mod keys;
 mod misc;
 mod strings;
@@ -65,7 +69,38 @@ pub trait Family {
 
 /// Every family in the stream.
 pub fn families() -> Vec<Box<dyn Family>> {
-    vec![Box::new(strings::Strings), Box::new(keys::Keys), Box::new(misc::Misc)]
+    vec![Box::new(strings::Strings), Box::new(keys::Keys), Box::new(misc::Misc), Box::new(bitmap::Bitmap)]
+}
+
+/// A family with another share of the stream.
+struct Weighted(Box<dyn Family>, u32);
+
+impl Family for Weighted {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn weight(&self) -> u32 {
+        self.1
+    }
+
+    fn step(&self, g: &mut Gen) -> Step {
+        self.0.step(g)
+    }
+}
+
+/// The named families with the given weights: a stream focused on one
+/// family, mixed with others on the same keys (e.g. `[("bitmap", 70),
+/// ("strings", 20), ("keys", 10)]`).
+pub fn reweighted(weights: &[(&str, u32)]) -> Vec<Box<dyn Family>> {
+    let mut all = families();
+    weights
+        .iter()
+        .map(|&(name, w)| {
+            let i = all.iter().position(|f| f.name() == name).unwrap_or_else(|| panic!("no family {name}"));
+            Box::new(Weighted(all.remove(i), w)) as Box<dyn Family>
+        })
+        .collect()
 }
 
 /// How two servers' replies to one command are compared.
@@ -401,9 +436,10 @@ struct Difference {
     ours: String,
 }
 
-/// Runs `count` generated commands against both servers; returns the number
-/// of identical replies, and panics with the first difference if any.
-fn run_stream(seed: u64, count: usize, resp3: bool) {
+/// Runs `count` generated commands of `families` against both servers;
+/// prints the number of identical replies (overall and per family), and
+/// panics with the first difference if any.
+pub fn run_stream(families: Vec<Box<dyn Family>>, seed: u64, count: usize, resp3: bool) {
     let redis = RealRedis::start(&[]);
     // COMPAT_SELF_TEST=1 compares redis-server with itself: a check that the
     // stream and its comparisons are deterministic.
@@ -417,7 +453,6 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
         r.cmd(&["HELLO", "3"]);
         o.cmd(&["HELLO", "3"]);
     }
-    let families = families();
     let total_weight: u32 = families.iter().map(|f| f.weight()).sum();
     let mut g = Gen::new(seed);
     let mut identical = 0;
@@ -426,6 +461,7 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
     let mut recent: std::collections::VecDeque<String> = Default::default();
     let mut resyncs = 0;
     let mut per_family = vec![0usize; families.len()];
+    let mut identical_per_family = vec![0usize; families.len()];
     let mut errors = 0;
     let show_all = std::env::var_os("COMPAT_SHOW_ALL").is_some();
     for index in 0..count {
@@ -449,6 +485,7 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
         match compare(&step, &mut r, &mut o, &mut errors) {
             None => {
                 identical += 1;
+                identical_per_family[which] += 1;
                 recent.push_back(show_command(&step.args));
                 if recent.len() > 8 {
                     recent.pop_front();
@@ -484,7 +521,11 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
     }
     let protocol = if resp3 { "RESP3" } else { "RESP2" };
     println!("compat ({protocol}, COMPAT_SEED={seed}): {identical} identical of {count} commands, {resyncs} resyncs");
-    let mix: Vec<String> = families.iter().zip(&per_family).map(|(f, n)| format!("{} {n}", f.name())).collect();
+    let mix: Vec<String> = families
+        .iter()
+        .zip(per_family.iter().zip(&identical_per_family))
+        .map(|(f, (n, same))| format!("{} {same} identical of {n}", f.name()))
+        .collect();
     println!("commands per family: {}; {errors} of them answered with an error by redis-server", mix.join(", "));
     let differing: Vec<String> =
         by_command.iter().filter(|(_, (_, bad))| *bad > 0).map(|(n, (all, bad))| format!("{n} {bad}/{all}")).collect();
@@ -510,11 +551,11 @@ fn run_stream(seed: u64, count: usize, resp3: bool) {
 #[test]
 #[ignore = "needs redis-server"]
 fn compat_strings_and_keys_resp2() {
-    run_stream(env_u64("COMPAT_SEED", 20240601), env_u64("COMPAT_COMMANDS", 10_000) as usize, false);
+    run_stream(families(), env_u64("COMPAT_SEED", 20240601), env_u64("COMPAT_COMMANDS", 10_000) as usize, false);
 }
 
 #[test]
 #[ignore = "needs redis-server"]
 fn compat_strings_and_keys_resp3() {
-    run_stream(env_u64("COMPAT_SEED", 20240602), env_u64("COMPAT_COMMANDS", 10_000) as usize, true);
+    run_stream(families(), env_u64("COMPAT_SEED", 20240602), env_u64("COMPAT_COMMANDS", 10_000) as usize, true);
 }

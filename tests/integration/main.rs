@@ -1,17 +1,27 @@
 //! Integration tests: the server binary driven over TCP. One binary, one
 //! module per command family or concern.
 
+mod acl;
+mod bitmap;
+mod blocking;
 mod clients;
 mod common;
 mod compat;
 mod config;
 mod connection;
+mod daemon;
 mod decoder_fuzz;
+mod hash;
 mod introspection;
 mod keys;
+mod limits;
+mod list;
+mod persistence;
 mod protocol;
 mod scripting;
 mod server_cmds;
+mod set;
 mod smoke;
 mod strings;
 mod transactions;
+mod zset;

@@ -130,7 +130,8 @@ fn debug_subcommands() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(c.cmd(&["DBSIZE"]), int(3), "active expiry is off: the key waits for an access");
     assert_eq!(c.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"]), ok());
-    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), err("ERR DEBUG RELOAD not supported yet"));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), ok());
+    assert_eq!(c.cmd(&["GET", "k"]), Reply::bulk("hello"), "saved, flushed and loaded back");
     assert_eq!(
         c.cmd(&["DEBUG", "RELOAD", "x"]),
         err("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
