@@ -172,11 +172,10 @@ fn set_repl(lua: &Lua, shared: &Shared, args: MultiValue) -> mlua::Result<()> {
 
 /// `redis.acl_check_cmd(cmd, ...)`: true when the command exists (every
 /// user may run every command until ACLs arrive).
-fn acl_check_cmd(lua: &Lua, shared: &Shared, args: MultiValue) -> mlua::Result<bool> {
+fn acl_check_cmd(_lua: &Lua, shared: &Shared, args: MultiValue) -> mlua::Result<bool> {
     if !shared.running() {
         return Err(not_in_script("redis.acl_check_cmd"));
     }
-    let _ = lua;
     if args.is_empty() {
         return Err(reply_error("Please specify at least one argument for this redis lib call"));
     }
@@ -190,10 +189,14 @@ fn acl_check_cmd(lua: &Lua, shared: &Shared, args: MultiValue) -> mlua::Result<b
             _ => return Err(reply_error("Lua redis lib command arguments must be strings or integers")),
         }
     }
-    match crate::server::dispatch::resolve(&argv) {
-        Ok(_) => Ok(true),
-        Err(_) => Err(reply_error("Invalid command passed to redis.acl_check_cmd()")),
-    }
+    let Ok(id) = crate::server::dispatch::resolve(&argv) else {
+        return Err(reply_error("Invalid command passed to redis.acl_check_cmd()"));
+    };
+    // The caller's user, as the script's own commands are checked.
+    shared.with_server(|srv| {
+        let Some(caller) = srv.scripting.run.as_ref().and_then(|r| r.acl.as_ref()) else { return true };
+        srv.acl.check(&caller.user, id, &argv).is_ok()
+    })
 }
 
 /// Replaces `math.random` and `math.randomseed` with Redis's versions.
