@@ -1062,3 +1062,113 @@ fn redis_py_lock_default_protocol() {
 fn redis_py_lock_protocol_2() {
     redis_py_lock("2");
 }
+
+/// A script runs its commands as the caller's user: denied commands fail
+/// with Redis's script texts, `redis.acl_check_cmd` answers for that user,
+/// and the ACL log records the denial with context `lua`.
+fn script_acl_scenario(port: u16) -> Vec<Reply> {
+    let mut admin = Conn::connect(port);
+    admin.cmd(&["ACL", "LOG", "RESET"]);
+    admin.cmd(&["ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "+get", "~x*"]);
+    let mut c = Conn::connect(port);
+    let mut log = vec![c.cmd(&["AUTH", "bob", "123"])];
+    log.push(eval(&mut c, "return redis.call('set', KEYS[1], 1)", &["xx"], &[]));
+    log.push(eval(&mut c, "return redis.pcall('hset', KEYS[1], 'f', 1)", &["xx"], &[]));
+    log.push(eval(&mut c, "return redis.pcall('get', 'yy')", &[], &[]));
+    log.push(eval(&mut c, "return redis.acl_check_cmd('set', 'xx', 1)", &["xx"], &[]));
+    log.push(eval(&mut c, "return redis.acl_check_cmd('hset', 'xx', 'f', 1)", &["xx"], &[]));
+    log.push(eval(&mut c, "return redis.acl_check_cmd('set', 'yy', 1)", &[], &[]));
+    log.push(eval(&mut c, "return redis.acl_check_cmd('nosuch', 'a')", &[], &[]));
+    // The default user may do anything.
+    log.push(eval(&mut admin, "return redis.acl_check_cmd('hset', 'yy', 'f', 1)", &[], &[]));
+    // Newest first: the key denial, then the command denial.
+    let Reply::Array(entries) = admin.cmd(&["ACL", "LOG"]) else { panic!("ACL LOG") };
+    for e in entries {
+        let Reply::Array(fields) = e else { panic!("entry") };
+        for pair in fields.chunks(2) {
+            if let Reply::Bulk(name) = &pair[0]
+                && matches!(&name[..], b"count" | b"reason" | b"context" | b"object" | b"username")
+            {
+                log.push(pair[0].clone());
+                log.push(pair[1].clone());
+            }
+        }
+    }
+    log
+}
+
+#[test]
+fn scripts_run_as_the_callers_acl_user() {
+    let s = TestServer::start(&[]);
+    let log = script_acl_scenario(s.port);
+    assert_eq!(log[0], ok());
+    assert_eq!(log[1], ok());
+    assert!(
+        matches!(&log[2], Reply::Error(e) if e.starts_with("ERR The user executing the script can't run this command or subcommand")),
+        "{:?}",
+        log[2]
+    );
+    assert!(
+        matches!(&log[3], Reply::Error(e) if e.starts_with("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments")),
+        "{:?}",
+        log[3]
+    );
+    assert_eq!(log[4..7], [int(1), Reply::Null, Reply::Null]);
+    assert!(matches!(&log[7], Reply::Error(e) if e.contains("Invalid command passed to redis.acl_check_cmd()")));
+    assert_eq!(log[8], int(1));
+    assert_eq!(
+        log[9..],
+        [
+            bulk("count"),
+            int(1),
+            bulk("reason"),
+            bulk("key"),
+            bulk("context"),
+            bulk("lua"),
+            bulk("object"),
+            bulk("yy"),
+            bulk("username"),
+            bulk("bob"),
+            bulk("count"),
+            int(1),
+            bulk("reason"),
+            bulk("command"),
+            bulk("context"),
+            bulk("lua"),
+            bulk("object"),
+            bulk("hset"),
+            bulk("username"),
+            bulk("bob"),
+        ]
+    );
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn scripts_acl_like_redis() {
+    let ours = TestServer::start(&[]);
+    let redis = RealRedis::start(&[]);
+    assert_eq!(script_acl_scenario(ours.port), script_acl_scenario(redis.port));
+}
+
+/// FUNCTION libraries are saved in the RDB file and loaded back: DEBUG
+/// RELOAD replaces them with the file's, NOFLUSH fails on a library that
+/// is already there, NOFLUSH MERGE replaces it.
+#[test]
+fn functions_survive_a_reload() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    let code = "#!lua name=lib\nredis.register_function('hi', function() return 'hi' end)";
+    assert_eq!(c.cmd(&["FUNCTION", "LOAD", code]), bulk("lib"));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), ok());
+    assert_eq!(c.cmd(&["FCALL", "hi", "0"]), bulk("hi"));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD", "NOFLUSH"]), err("ERR Error trying to load the RDB dump"));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD", "NOFLUSH", "MERGE"]), ok());
+    assert_eq!(c.cmd(&["FCALL", "hi", "0"]), bulk("hi"));
+    // Saved without the library, reloaded: it is gone.
+    assert_eq!(c.cmd(&["FUNCTION", "FLUSH"]), ok());
+    assert_eq!(c.cmd(&["SAVE"]), ok());
+    assert_eq!(c.cmd(&["FUNCTION", "LOAD", code]), bulk("lib"));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD", "NOSAVE"]), ok());
+    assert_eq!(c.cmd(&["FUNCTION", "LIST"]), Reply::Array(vec![]));
+}
