@@ -64,12 +64,13 @@ pub struct Server {
     pub dirty: u64,
     /// Unix seconds of the last successful save.
     pub lastsave: u64,
-    /// Users, permissions and the ACL log.
-    pub acl: acl::Acl,
+    /// Users, permissions and the ACL log. (Boxed, as `persist`: the
+    /// state is moved while a script runs, see `config`.)
+    pub acl: Box<acl::Acl>,
     /// The accept loops, and how to move them (CONFIG SET port/bind).
     pub listeners: listener::Listeners,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
-    pub persist: save::Persist,
+    pub persist: Box<save::Persist>,
     /// The Lua engine, the script cache and the script running now.
     pub scripting: Box<crate::scripting::Scripting>,
     /// Memory was over `maxmemory` when the running command started.
@@ -96,9 +97,9 @@ impl Server {
             dirty: 0,
             blocked_clients: 0,
             lastsave: now / 1000,
-            acl: acl::Acl::new(&config.requirepass),
+            acl: Box::new(acl::Acl::new(&config.requirepass)),
             listeners: listener::Listeners::default(),
-            persist: save::Persist::default(),
+            persist: Box::default(),
             scripting: Box::new(crate::scripting::Scripting::new()),
             pre_command_oom: false,
             config: Box::new(config),

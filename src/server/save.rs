@@ -225,7 +225,7 @@ fn install_functions(srv: &mut Server, stats: &mut LoadStats, policy: RestorePol
         return Ok(());
     }
     srv.scripting.functions.restore(codes, policy).inspect_err(|e| {
-        crate::log::warning(&format!("Failed loading library: {e}"));
+        crate::log::warning(&format!("Failed loading library, {e}"));
     })
 }
 

@@ -897,6 +897,29 @@ fn pushes_from_a_script_serve_blocked_clients_after_it() {
     // The waiter was served after the whole script: it got the first push.
     assert_eq!(waiter.read_reply(), bulks(&["a", "1"]));
     assert_eq!(c.cmd(&["LRANGE", "a", "0", "-1"]), bulks(&["2"]));
+    // A job queue: workers wait in BLMOVE / BRPOPLPUSH, jobs are pushed by
+    // EVALSHA; each push wakes a worker at once.
+    let push = "return redis.call('lpush', KEYS[1], ARGV[1])";
+    let Reply::Bulk(sha) = c.cmd(&["SCRIPT", "LOAD", push]) else { panic!("SCRIPT LOAD") };
+    let sha = String::from_utf8(sha.to_vec()).unwrap();
+    for (n, worker_cmd) in
+        [["BLMOVE", "jobs", "doing", "RIGHT", "LEFT", "0"].as_slice(), &["BRPOPLPUSH", "jobs", "doing", "0"]]
+            .into_iter()
+            .enumerate()
+    {
+        let mut worker = s.conn();
+        worker.send(worker_cmd);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !matches!(c.cmd(&["INFO", "clients"]), Reply::Bulk(b) if String::from_utf8_lossy(&b).contains("blocked_clients:1"))
+        {
+            assert!(Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let job = format!("job{n}");
+        assert_eq!(c.cmd(&["EVALSHA", &sha, "1", "jobs", &job]), int(1));
+        assert_eq!(worker.read_reply(), bulk(&job));
+    }
+    assert_eq!(c.cmd(&["LRANGE", "doing", "0", "-1"]), bulks(&["job1", "job0"]));
 }
 
 /// Scripts whose replies must be byte-identical with redis-server's, in
