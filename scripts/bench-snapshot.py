@@ -15,8 +15,7 @@ dataset (default 1M keys, values of mixed sizes) it measures:
     scripts/bench-snapshot.py [--keys 1000000] [--requests 2000000] [--json out.json]
 
 Not a test: the machine is shared and noisy; run it a few times. The
-dataset is strings only until the other types land (MERGE: add lists,
-hashes, sets and sorted sets to `load_dataset`).
+dataset mixes strings, lists, hashes, sets and sorted sets (`load_dataset`).
 """
 import argparse
 import json
@@ -110,12 +109,31 @@ def start(kind, port, d):
 
 
 def load_dataset(c, keys):
-    """keys SETs of key:%012d (the names redis-benchmark -r uses) with
-    values of 10 to 300 bytes."""
+    """keys keys named key:%012d (the names redis-benchmark -r uses) of
+    mixed types: 60% strings of 10 to 300 bytes, 10% each lists of 20
+    items, hashes of 10 fields, sets of 10 members and sorted sets of 10
+    members (small collections, as most real ones are)."""
     batch = []
     for i in range(keys):
-        size = 10 + (i * 7919) % 291
-        batch.append(resp("SET", b"key:%012d" % i, (b"v%d:" % i).ljust(size, b"x")))
+        key = b"key:%012d" % i
+        kind = i % 10
+        if kind == 1:
+            batch.append(resp("RPUSH", key, *[b"item-%d-%d" % (i, j) for j in range(20)]))
+        elif kind == 2:
+            fields = []
+            for j in range(10):
+                fields += [b"field%d" % j, b"value-%d-%d" % (i, j)]
+            batch.append(resp("HSET", key, *fields))
+        elif kind == 3:
+            batch.append(resp("SADD", key, *[b"member-%d" % (i * 10 + j) for j in range(10)]))
+        elif kind == 4:
+            pairs = []
+            for j in range(10):
+                pairs += [j * 1.5, b"m%d" % j]
+            batch.append(resp("ZADD", key, *pairs))
+        else:
+            size = 10 + (i * 7919) % 291
+            batch.append(resp("SET", key, (b"v%d:" % i).ljust(size, b"x")))
         if len(batch) == 10000 or i == keys - 1:
             c.s.sendall(b"".join(batch))
             for _ in batch:

@@ -5,9 +5,12 @@ Starts both servers with the same settings (no persistence, same hz), pins the
 servers and redis-benchmark to different cores when there are enough, and runs
 each redis-benchmark test against one server then the other, interleaved over
 ROUNDS rounds so machine drift cancels. Prints per test the median rps of each
-server, the ratio (ours / redis) and p50/p99 latency; measures RSS per key for
-1M small string keys (with and without TTL) and a 1M-field hash. Writes all
-results as JSON.
+server, the ratio (ours / redis) and p50/p99 latency. Suites: p1, p16 (the
+standard tests at pipeline 1 and 16), d1024 (1 KiB values), c1000 (1,000
+clients), lists (LPUSH..LRANGE_600), zset1m (ZRANK/ZSCORE/ZRANGE on a 1M-member
+sorted set), memory (RSS per item for 1M string keys with and without TTL,
+1M-field hash, 1M-member set and sorted set, 100k hashes of 10 fields, 1,000
+lists of 1,000 items, one 1M-item list). Writes all results as JSON.
 
 usage: scripts/bench_vs_redis.py [--rounds 3] [--quick] [--json out.json]
        [--only TEST,TEST] [--ours PATH] [--redis PATH]
@@ -122,11 +125,29 @@ def resp(*args):
 
 
 def memory_payloads(n):
+    """Datasets whose memory is compared, each loaded with --pipe into a
+    fresh server: name -> (payload, items it holds)."""
     value = b"x" * 16
-    plain = b"".join(resp(b"SET", b"key:%d" % i, value) for i in range(n))
-    ttl = b"".join(resp(b"SET", b"key:%d" % i, value, b"EX", b"100000") for i in range(n))
-    hash_ = b"".join(resp(b"HSET", b"bighash", b"field:%d" % i, value) for i in range(n))
-    return {"string_keys": plain, "string_keys_ttl": ttl, "hash_fields": hash_}
+    small = max(n // 10, 1)
+    lists = max(n // 1000, 1)
+    return {
+        "string_keys": (b"".join(resp(b"SET", b"key:%d" % i, value) for i in range(n)), n),
+        "string_keys_ttl": (b"".join(resp(b"SET", b"key:%d" % i, value, b"EX", b"100000") for i in range(n)), n),
+        "hash_fields": (b"".join(resp(b"HSET", b"bighash", b"field:%d" % i, value) for i in range(n)), n),
+        "set_members": (b"".join(resp(b"SADD", b"bigset", b"member:%d" % i) for i in range(n)), n),
+        "zset_members": (b"".join(resp(b"ZADD", b"bigzset", b"%d" % i, b"member:%d" % i) for i in range(n)), n),
+        "small_hashes_10_fields": (b"".join(
+            resp(b"HSET", b"hash:%d" % i, *[x for f in range(10) for x in (b"field%d" % f, value)])
+            for i in range(small)), small),
+        "lists_of_1000_items": (b"".join(
+            resp(b"RPUSH", b"list:%d" % i, *[b"item:%d" % j for j in range(1000)]) for i in range(lists)), lists),
+        "one_list_items": (b"".join(resp(b"RPUSH", b"biglist", b"item:%d" % i) for i in range(n)), n),
+    }
+
+
+def zset_payload(n):
+    """One sorted set of n members (member:i with score i), for zset1m."""
+    return b"".join(resp(b"ZADD", b"bigzset", b"%d" % i, b"member:%d" % i) for i in range(n))
 
 
 def main():
@@ -134,7 +155,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="fewer requests, for a smoke run")
     ap.add_argument("--json", default=os.path.join(ROOT, "target", "bench-vs-redis.json"))
-    ap.add_argument("--only", default="", help="comma-separated subset of suites: p1,p16,d1024,c1000,memory")
+    ap.add_argument("--only", default="", help="comma-separated subset of suites: p1,p16,d1024,c1000,lists,zset1m,memory")
     ap.add_argument("--ours", default=os.path.join(ROOT, "target", "release", "redis-rs-server"))
     ap.add_argument("--redis", default=shutil.which("redis-server") or "redis-server")
     opts = ap.parse_args()
@@ -146,11 +167,21 @@ def main():
         server_cores, bench_cores = all_cores[:1], all_cores[1:]
     else:
         server_cores, bench_cores = [], []
+    # Each suite: the redis-benchmark runs it makes (one custom command per
+    # run), and the dataset it needs loaded first (None: starts empty).
+    z = str(mem_n)
     suites = {
-        "p1": ["-t", TESTS, "-n", str(n), "-c", "50", "-r", "100000", "-P", "1"],
-        "p16": ["-t", TESTS, "-n", str(n * 5), "-c", "50", "-r", "100000", "-P", "16"],
-        "d1024": ["-t", "set,get", "-n", str(n), "-c", "50", "-r", "100000", "-d", "1024"],
-        "c1000": ["-t", "set,get", "-n", str(n), "-c", "1000", "-r", "100000"],
+        "p1": ([["-t", TESTS, "-n", str(n), "-c", "50", "-r", "100000", "-P", "1"]], None),
+        "p16": ([["-t", TESTS, "-n", str(n * 5), "-c", "50", "-r", "100000", "-P", "16"]], None),
+        "d1024": ([["-t", "set,get", "-n", str(n), "-c", "50", "-r", "100000", "-d", "1024"]], None),
+        "c1000": ([["-t", "set,get", "-n", str(n), "-c", "1000", "-r", "100000"]], None),
+        "lists": ([["-t", "lpush,rpush,lpop,rpop,lrange_100,lrange_600", "-n", str(n // 2), "-c", "50"]], None),
+        "zset1m": ([["-n", str(n), "-c", "50", "-r", z] + cmd for cmd in (
+            ["ZRANK", "bigzset", "member:__rand_int__"],
+            ["ZSCORE", "bigzset", "member:__rand_int__"],
+            ["ZRANGE", "bigzset", "__rand_int__", "+inf", "BYSCORE", "LIMIT", "0", "10"],
+            ["ZREVRANGE", "bigzset", "0", "9", "WITHSCORES"],
+        )], lambda: zset_payload(mem_n)),
     }
     wanted = set(filter(None, opts.only.split(","))) or set(suites) | {"memory"}
 
@@ -160,16 +191,20 @@ def main():
     results = {"machine": {"cores": len(all_cores), "server_cores": server_cores, "bench_cores": bench_cores},
                "rounds": opts.rounds, "throughput": {}, "memory": {}}
     try:
-        for suite, args in suites.items():
+        for suite, (runs, setup) in suites.items():
             if suite not in wanted:
                 continue
+            dataset = setup() if setup else None
             samples = {s.name: {} for s in servers}
             for rnd in range(opts.rounds):
                 order = servers if rnd % 2 == 0 else servers[::-1]
                 for s in order:
                     s.flush()
-                    for test, row in run_benchmark(s, args, bench_cores).items():
-                        samples[s.name].setdefault(test, []).append(row)
+                    if dataset:
+                        pipe_load(s, dataset)
+                    for args in runs:
+                        for test, row in run_benchmark(s, args, bench_cores).items():
+                            samples[s.name].setdefault(test, []).append(row)
             for test in samples["redis"]:
                 if test not in samples["ours"]:
                     continue
@@ -178,7 +213,7 @@ def main():
                          for name in ("ours", "redis")}
                 entry["ratio"] = entry["ours"]["rps"] / entry["redis"]["rps"] if entry["redis"]["rps"] else 0
                 results["throughput"][f"{suite}:{test}"] = entry
-                print(f"{suite:6} {test:28} ours {entry['ours']['rps']:>11.0f} rps  redis {entry['redis']['rps']:>11.0f} rps"
+                print(f"{suite:6} {test[:40]:40} ours {entry['ours']['rps']:>11.0f} rps  redis {entry['redis']['rps']:>11.0f} rps"
                       f"  ratio {entry['ratio']:.2f}  p50 {entry['ours']['p50_latency_ms']:.3f}/{entry['redis']['p50_latency_ms']:.3f}"
                       f"  p99 {entry['ours']['p99_latency_ms']:.3f}/{entry['redis']['p99_latency_ms']:.3f} ms", flush=True)
         if "memory" in wanted:
@@ -187,12 +222,12 @@ def main():
             for s in servers:
                 s.stop()
             servers = []
-            for name, payload in memory_payloads(mem_n).items():
+            for name, (payload, items) in memory_payloads(mem_n).items():
                 per = {}
                 for label, argv in (("ours", [opts.ours]), ("redis", [opts.redis])):
                     fresh = Server(label, argv, server_cores)
                     try:
-                        per[label] = pipe_load(fresh, payload) / mem_n
+                        per[label] = pipe_load(fresh, payload) / items
                     except RuntimeError as e:
                         print(f"memory {name}: {e}", flush=True)
                         per[label] = None
@@ -202,7 +237,7 @@ def main():
                     continue
                 ratio = per["ours"] / per["redis"] if per["redis"] else 0
                 results["memory"][name] = {"ours_bytes_per_item": per["ours"], "redis_bytes_per_item": per["redis"],
-                                           "ratio": ratio, "items": mem_n}
+                                           "ratio": ratio, "items": items}
                 print(f"memory {name:22} ours {per['ours']:7.1f} B/item  redis {per['redis']:7.1f} B/item  ratio {ratio:.2f}",
                       flush=True)
     finally:

@@ -13,9 +13,22 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static USED: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Allocations (and reallocations) made by this thread: the proof that a
+    /// command path does not allocate (tests/alloc_per_reply.rs). A const
+    /// initializer and no destructor, so it is usable inside the allocator.
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+#[inline]
+fn count_allocation() {
+    ALLOCATIONS.with(|n| n.set(n.get() + 1));
+}
 
 /// The system allocator plus a byte counter.
 pub struct Counting;
@@ -35,6 +48,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: same contract as ours; `layout` is passed through.
         let p = unsafe { System.alloc(layout) };
+        count_allocation();
         if !p.is_null() {
             USED.fetch_add(usable(layout.size()), Ordering::Relaxed);
         }
@@ -45,6 +59,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: as above.
         let p = unsafe { System.alloc_zeroed(layout) };
+        count_allocation();
         if !p.is_null() {
             USED.fetch_add(usable(layout.size()), Ordering::Relaxed);
         }
@@ -62,6 +77,7 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `ptr`/`layout` come from a forwarded allocation; `new_size` as given.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
+        count_allocation();
         if !p.is_null() {
             USED.fetch_add(usable(new_size), Ordering::Relaxed);
             USED.fetch_sub(usable(layout.size()), Ordering::Relaxed);
@@ -72,6 +88,11 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// Allocations and reallocations made so far by the calling thread.
+pub fn thread_allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
 
 /// Bytes currently allocated by the process (Redis's `zmalloc_used_memory`).
 pub fn used_memory() -> usize {

@@ -4,7 +4,8 @@
 //! lines (`localtime_r`), the open-files limit (`getrlimit`/`setrlimit`),
 //! signal handlers that must act while the command thread is busy (a second
 //! SIGINT during a long save), and the async-signal-safe pieces such a
-//! handler may use (`open`/`write`/`close`, `unlink`, `_exit`).
+//! handler may use (`open`/`write`/`close`, `unlink`, `_exit`), and the
+//! scheduling priority of a background thread (`setpriority`).
 //!
 //! With `alloc`, this is where the crate's `unsafe` lives; every block says
 //! why it is sound, and every function has a test. Imports nothing of the
@@ -13,6 +14,33 @@
 
 use std::ffi::{CStr, c_int};
 use std::io;
+
+// ---------------------------------------------------------------------------
+// Thread priority.
+
+/// The nice value of the calling thread (Linux: a thread id names that
+/// thread alone in `getpriority`/`setpriority`).
+pub fn thread_nice() -> i32 {
+    // SAFETY: gettid has no preconditions and cannot fail.
+    let tid = unsafe { libc::gettid() };
+    // SAFETY: getpriority reads the scheduling value of our own thread; -1
+    // is also a valid nice value, which is what we return then.
+    unsafe { libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t) }
+}
+
+/// Makes the calling thread `by` nice steps kinder to the others (at most
+/// 19), so background work (writing a snapshot) yields the CPU to the
+/// command thread on a busy machine.
+pub fn lower_thread_priority(by: i32) -> io::Result<()> {
+    let target = (thread_nice() + by).min(19);
+    // SAFETY: as in thread_nice; raising our own nice value needs no privilege.
+    let tid = unsafe { libc::gettid() };
+    // SAFETY: setpriority on our own thread id with a value in range.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, target) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
 
 // ---------------------------------------------------------------------------
 // Daemonizing.
@@ -293,6 +321,20 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "12:signal-handler x\nsecond\n");
         signal_safe_unlink(&c);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn lowering_priority_touches_only_the_calling_thread() {
+        let before = thread_nice();
+        let inside = std::thread::spawn(|| {
+            let start = thread_nice();
+            lower_thread_priority(5).unwrap();
+            (start, thread_nice())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(inside.1, (inside.0 + 5).min(19));
+        assert_eq!(thread_nice(), before);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use bytes::Bytes;
 
 use super::args::{int, is, timeout_secs};
 use super::flags::*;
+use super::set::{numkeys_at_1, numkeys_at_2};
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::keyspace::{Access, CompactBytes, Db, Value};
 use crate::protocol::ReplyWriter;
@@ -166,23 +167,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         "key element [element ...]",
     ),
 ];
-
-/// Key positions of LMPOP (`numkeys key ...` from argument 1).
-fn numkeys_at_1(args: &[Bytes]) -> Vec<usize> {
-    numkeys_keys(args, 1)
-}
-
-/// Key positions of BLMPOP (`timeout numkeys key ...`).
-fn numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
-    numkeys_keys(args, 2)
-}
-
-fn numkeys_keys(args: &[Bytes], at: usize) -> Vec<usize> {
-    match args.get(at).and_then(|a| crate::util::number::parse_i64(a)) {
-        Some(n) if n > 0 && (n as u64) < (args.len() - at) as u64 => (at + 1..=at + n as usize).collect(),
-        _ => Vec::new(),
-    }
-}
 
 /// The list at `key`, looked up for writing: `None` if missing, WRONGTYPE
 /// if the key holds another type.

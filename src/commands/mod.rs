@@ -26,6 +26,7 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod string;
 pub mod transactions;
 pub mod zset;
@@ -168,6 +169,9 @@ pub mod acl {
     pub const CONNECTION: u32 = 1 << 18;
     pub const TRANSACTION: u32 = 1 << 19;
     pub const SCRIPTING: u32 = 1 << 20;
+    /// Not a category: in `CommandSpec::acl`, says the group's category
+    /// does not apply (SORT is in the generic group but not in @keyspace).
+    pub const NOT_GROUP: u32 = 1 << 31;
 
     pub const NAMES: &[(u32, &str)] = &[
         (KEYSPACE, "keyspace"),
@@ -339,8 +343,8 @@ impl CommandSpec {
     /// ACL categories: the group's, those implied by flags, and extras.
     pub fn acl_categories(&self) -> u32 {
         // A container has no category of its own in Redis, only its flags'.
-        let group = if self.subcommands.is_empty() { self.group.acl() } else { 0 };
-        let mut c = self.acl | group;
+        let group = if self.subcommands.is_empty() && self.acl & acl::NOT_GROUP == 0 { self.group.acl() } else { 0 };
+        let mut c = (self.acl & !acl::NOT_GROUP) | group;
         if self.has(flags::WRITE) {
             c |= acl::WRITE;
         }
@@ -411,6 +415,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     zset::COMMANDS,
     bitmap::COMMANDS,
     list::COMMANDS,
+    sort::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,
     scripting::COMMANDS,
@@ -421,7 +426,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
 /// The table built from `FAMILIES` once.
 pub struct Table {
     pub entries: Vec<Entry>,
-    top: HashMap<&'static str, usize, foldhash::fast::RandomState>,
+    top: foldhash::HashMap<&'static str, usize>,
     /// For each container entry: (subcommand name, entry index).
     subs: HashMap<usize, Vec<(&'static str, usize)>>,
 }
@@ -433,7 +438,7 @@ pub fn table() -> &'static Table {
 
 impl Table {
     fn build() -> Table {
-        let mut t = Table { entries: Vec::new(), top: HashMap::default(), subs: HashMap::new() };
+        let mut t = Table { entries: Vec::new(), top: Default::default(), subs: HashMap::new() };
         for family in FAMILIES {
             for spec in family.iter() {
                 let id = t.entries.len();

@@ -125,14 +125,18 @@ pub(super) fn numkeys_at_1(args: &[Bytes]) -> Vec<usize> {
     numkeys_keys(args, 1)
 }
 
-/// Keys counted by the number at `args[at]`, right after it.
+/// Keys of `CMD timeout numkeys key [key ...] ...` (BLMPOP, BZMPOP).
+pub(super) fn numkeys_at_2(args: &[Bytes]) -> Vec<usize> {
+    numkeys_keys(args, 2)
+}
+
+/// Keys counted by the number at `args[at]`, right after it; none when the
+/// number is not positive or counts more keys than there are arguments.
 pub(super) fn numkeys_keys(args: &[Bytes], at: usize) -> Vec<usize> {
-    let n = args.get(at).and_then(|a| crate::util::number::parse_i64(a)).unwrap_or(0);
-    if n <= 0 {
-        return Vec::new();
+    match args.get(at).and_then(|a| crate::util::number::parse_i64(a)) {
+        Some(n) if n > 0 && (n as u64) < (args.len() - at) as u64 => (at + 1..=at + n as usize).collect(),
+        _ => Vec::new(),
     }
-    let last = (at + n as usize).min(args.len() - 1);
-    (at + 1..=last).collect()
 }
 
 // ---------------------------------------------------------------------------

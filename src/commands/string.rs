@@ -17,7 +17,6 @@ use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::keyspace::{Access, Db, Ttl, Value};
 use crate::util::ld80::LongDouble;
-use crate::util::number::write_i64;
 
 const G: Group = Group::String;
 
@@ -473,12 +472,12 @@ fn incr_decr(ctx: &mut Ctx, key: &[u8], by: i64) -> CmdResult {
         }
     };
     let new = old.checked_add(by).ok_or(CmdError::Overflow)?;
-    let mut text = Vec::with_capacity(20);
-    write_i64(&mut text, new);
+    let mut digits = [0u8; 20];
+    let text = crate::util::number::format_i64(&mut digits, new);
     match entry {
-        Some(e) => e.value = Value::string(&text),
+        Some(e) => e.value = Value::string(text),
         None => {
-            db.set(key, Value::string(&text), Ttl::Clear, now);
+            db.set(key, Value::string(text), Ttl::Clear, now);
         }
     }
     ctx.srv.dirty += 1;

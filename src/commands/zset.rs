@@ -5,19 +5,19 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::args::{float, int, is};
+use super::args::{float, int, is, timeout_secs};
 use super::flags::*;
 use super::hash::{
     bulk_elem, parse_cursor, positive_count, random_count, sample_distinct, scan_options, scan_reply, zset_limits,
 };
-use super::set::{numkeys_at_1, numkeys_keys};
+use super::set::{numkeys_at_1, numkeys_at_2, numkeys_keys};
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::keyspace::{Access, CompactBytes, Db, Ttl, Value};
 use crate::protocol::ReplyWriter;
 use crate::types::listpack::Elem;
 use crate::types::set::Set;
 use crate::types::zset::{AddFlags, AddResult, LexBound, LexRange, ScoreRange, ZSet};
-use crate::util::number::{format_g17, parse_f64};
+use crate::util::number::{format_g17, parse_f64, strtod_all};
 
 const G: Group = Group::SortedSet;
 
@@ -160,6 +160,24 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
         "numkeys key [key ...] <MIN | MAX> [COUNT count]",
     ),
+    CommandSpec::new("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, G, bzpopmin).keys(1, -2, 1).doc(
+        "5.0.0",
+        "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+        "O(log(N)) with N being the number of elements in the sorted set.",
+        "key [key ...] timeout",
+    ),
+    CommandSpec::new("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, G, bzpopmax).keys(1, -2, 1).doc(
+        "5.0.0",
+        "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+        "O(log(N)) with N being the number of elements in the sorted set.",
+        "key [key ...] timeout",
+    ),
+    CommandSpec::new("bzmpop", -5, WRITE | BLOCKING, G, bzmpop).getkeys(numkeys_at_2).doc(
+        "7.0.0",
+        "Remove and return members with scores in a sorted set or block until one is available",
+        "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+        "timeout numkeys key [key ...] <MIN | MAX> [COUNT count]",
+    ),
     CommandSpec::new("zrandmember", -2, READONLY, G, zrandmember).keys(1, 1, 1).doc(
         "6.2.0",
         "Get one or multiple random elements from a sorted set",
@@ -225,22 +243,6 @@ fn store_keys(args: &[Bytes]) -> Vec<usize> {
 
 // ---------------------------------------------------------------------------
 // Parsing.
-
-/// `strtod` over the whole argument, as `zslParseRange` reads scores:
-/// leading spaces and `inf` allowed, an empty string is 0, NaN refused.
-fn strtod_all(arg: &[u8]) -> Option<f64> {
-    let arg = match arg.iter().position(|&c| c == 0) {
-        Some(nul) => &arg[..nul],
-        None => arg,
-    };
-    if arg.is_empty() {
-        return Some(0.0);
-    }
-    let start = arg.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))?;
-    let text = std::str::from_utf8(&arg[start..]).ok()?;
-    let v = text.parse::<f64>().ok().or_else(|| parse_f64(text.as_bytes()))?;
-    (!v.is_nan()).then_some(v)
-}
 
 fn score_bound(arg: &[u8]) -> Option<(f64, bool)> {
     match arg.first() {
@@ -770,7 +772,11 @@ fn zpop_generic(
     let z = read(db, key, now, Access::Peek)?.expect("key found above");
     let n = count.unwrap_or(1).min(z.len());
     match (nested, emit_key) {
-        (false, _) => out.array(n * 2),
+        (false, false) => out.array(n * 2),
+        (false, true) => {
+            out.array(n * 2 + 1);
+            out.bulk(key);
+        }
         (true, false) => out.array(n),
         (true, true) => {
             out.array(2);
@@ -813,12 +819,14 @@ fn zpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     zpop_minmax(ctx, args, true)
 }
 
-fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let numkeys = match int(&args[1]) {
+/// The arguments of ZMPOP/BZMPOP from `numkeys` at `at`
+/// (`zmpopGenericCommand`): the number of keys, MAX or not, the count.
+fn parse_zmpop(args: &[Bytes], at: usize) -> Result<(usize, bool, usize), CmdError> {
+    let numkeys = match int(&args[at]) {
         Ok(n) if n >= 1 => n as usize,
         _ => return Err(CmdError::err("numkeys should be greater than 0")),
     };
-    let where_idx = numkeys.checked_add(2).filter(|&w| w < args.len()).ok_or(CmdError::Syntax)?;
+    let where_idx = numkeys.checked_add(at + 1).filter(|&w| w < args.len()).ok_or(CmdError::Syntax)?;
     let max = if is(&args[where_idx], "min") {
         false
     } else if is(&args[where_idx], "max") {
@@ -839,7 +847,64 @@ fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             return Err(CmdError::Syntax);
         }
     }
-    zpop_generic(ctx, &args[2..2 + numkeys], max, Some(count.unwrap_or(1)), true, true)
+    Ok((numkeys, max, count.unwrap_or(1)))
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
+fn zmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (numkeys, max, count) = parse_zmpop(args, 1)?;
+    zpop_generic(ctx, &args[2..2 + numkeys], max, Some(count), true, true)
+}
+
+// ---------------------------------------------------------------------------
+// Blocking pops.
+
+/// BZPOPMIN/BZPOPMAX/BZMPOP after parsing (`blockingGenericZpopCommand`):
+/// the timeout is checked first, then the first non-empty key is popped
+/// from; WRONGTYPE stops the scan. With nothing to pop the client blocks,
+/// or gets a null array where it may not block (MULTI, scripts).
+fn blocking_zpop(
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    keys: &[Bytes],
+    timeout_arg: &Bytes,
+    max: bool,
+    count: Option<usize>,
+) -> CmdResult {
+    let now = ctx.now();
+    let timeout = timeout_secs(timeout_arg, now)?;
+    let db = &mut ctx.srv.keyspace.dbs[ctx.client.db];
+    for (i, k) in keys.iter().enumerate() {
+        if read(db, k, now, Access::Write)?.is_some() {
+            return zpop_generic(ctx, &keys[i..=i], max, count, count.is_some(), true);
+        }
+    }
+    if !ctx.may_block() {
+        ctx.client.out.null_array();
+        return Ok(());
+    }
+    ctx.block(keys, args, timeout, "zset");
+    Ok(())
+}
+
+/// BZPOPMIN/BZPOPMAX key [key ...] timeout.
+fn bzpop_minmax(ctx: &mut Ctx, args: &[Bytes], max: bool) -> CmdResult {
+    let last = args.len() - 1;
+    blocking_zpop(ctx, args, &args[1..last], &args[last], max, None)
+}
+
+fn bzpopmin(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bzpop_minmax(ctx, args, false)
+}
+
+fn bzpopmax(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    bzpop_minmax(ctx, args, true)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
+fn bzmpop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let (numkeys, max, count) = parse_zmpop(args, 2)?;
+    blocking_zpop(ctx, args, &args[3..3 + numkeys], &args[1], max, Some(count))
 }
 
 // ---------------------------------------------------------------------------

@@ -99,10 +99,15 @@ impl Interest {
 
     /// The running command ended; `changed` says whether it changed the
     /// dataset. Promotes its write lookups to modifications if so.
+    #[inline]
     pub fn end_command(&mut self, changed: bool) {
-        if self.maybe_touched.is_empty() {
-            return;
+        if !self.maybe_touched.is_empty() {
+            self.promote_write_lookups(changed);
         }
+    }
+
+    #[cold]
+    fn promote_write_lookups(&mut self, changed: bool) {
         let keys = std::mem::take(&mut self.maybe_touched);
         if changed {
             for k in &keys {

@@ -17,6 +17,9 @@ use std::thread::JoinHandle;
 
 use super::crc64::Crc64;
 
+/// How much nicer than the command thread the writer thread runs.
+const WRITER_NICE: i32 = 10;
+
 const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Redis's `strerror`-style text of an I/O error.
@@ -175,6 +178,10 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
+                // Compressing and writing must not take a core from the
+                // command thread on a busy machine (Redis's child competes
+                // the same way; this is what keeps the write latency flat).
+                let _ = crate::sys::lower_thread_priority(WRITER_NICE);
                 let result = run(&rx, &spare_tx, tmp, &dest, opts, (&q, &c, &b));
                 let _ = done_tx.send(result);
             })

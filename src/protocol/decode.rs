@@ -77,14 +77,15 @@ struct Multibulk {
     pos: usize,
     /// Length of the bulk whose `$len` header was read, if any.
     bulk_len: Option<usize>,
-    /// Byte ranges of the arguments read so far.
-    ranges: Vec<(usize, usize)>,
 }
 
 /// Incremental request decoder for one connection.
 #[derive(Debug, Default)]
 pub struct Decoder {
     pending: Option<Multibulk>,
+    /// Byte ranges of the arguments of the pending request read so far
+    /// (kept between requests so decoding does not allocate).
+    ranges: Vec<(usize, usize)>,
 }
 
 impl Decoder {
@@ -129,12 +130,9 @@ impl Decoder {
                 buf.advance(cr + 2);
                 return Ok(true);
             }
-            self.pending = Some(Multibulk {
-                remaining: count as usize,
-                pos: cr + 2,
-                bulk_len: None,
-                ranges: Vec::with_capacity((count as usize).min(1024)),
-            });
+            self.ranges.clear();
+            self.ranges.reserve((count as usize).min(1024));
+            self.pending = Some(Multibulk { remaining: count as usize, pos: cr + 2, bulk_len: None });
         }
         let mb = self.pending.as_mut().expect("pending multibulk");
         while mb.remaining > 0 {
@@ -171,14 +169,14 @@ impl Decoder {
                 buf.reserve(end - buf.len());
                 return Ok(false);
             }
-            mb.ranges.push((mb.pos, mb.pos + len));
+            self.ranges.push((mb.pos, mb.pos + len));
             mb.pos = end;
             mb.bulk_len = None;
             mb.remaining -= 1;
         }
         let mb = self.pending.take().expect("pending multibulk");
         let frame = buf.split_to(mb.pos).freeze();
-        args.extend(mb.ranges.iter().map(|&(s, e)| frame.slice(s..e)));
+        args.extend(self.ranges.iter().map(|&(s, e)| frame.slice(s..e)));
         Ok(true)
     }
 }

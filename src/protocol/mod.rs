@@ -7,7 +7,7 @@ pub mod decode;
 pub mod reply;
 pub mod writer;
 
-pub use decode::{Decoder, ProtocolError};
+pub use decode::{Decoder, Limits, ProtocolError};
 pub use reply::Reply;
 pub use writer::ReplyWriter;
 

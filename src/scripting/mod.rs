@@ -148,6 +148,7 @@ fn new_engine() -> Engine {
 fn script_client() -> Box<Client> {
     let mut c = Client::new(0, String::new(), String::new(), -1, true);
     c.deny_blocking = true;
+    c.script = true;
     Box::new(c)
 }
 

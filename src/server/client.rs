@@ -106,6 +106,8 @@ pub struct Client {
     pub dirty_cas: bool,
     /// Blocking commands must not block (inside EXEC or a script).
     pub deny_blocking: bool,
+    /// The client scripts run their commands as (Redis's `CLIENT_SCRIPT`).
+    pub script: bool,
     /// Set while the client waits in a blocking command.
     pub blocked: Option<BlockState>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
@@ -151,6 +153,7 @@ impl Client {
             watched: Vec::new(),
             dirty_cas: false,
             deny_blocking: false,
+            script: false,
             blocked: None,
             query_buf_free: 0,
             obuf_pending: 0,

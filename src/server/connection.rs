@@ -189,6 +189,9 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
         max_bulk_len: srv.config.proto_max_bulk_len,
         authenticated: !srv.auth_required() || client.authenticated,
     };
+    // Time has passed since the last batch: its clock reading is stale.
+    srv.clock_us = None;
+    client.last_interaction = Instant::now();
     while client.blocked.is_none()
         && !client.close_after_reply
         && !client.close_asap
@@ -200,7 +203,6 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
                 if args.is_empty() {
                     continue;
                 }
-                client.last_interaction = Instant::now();
                 dispatch::execute(srv, client, args);
                 limits.authenticated = !srv.auth_required() || client.authenticated;
                 close_if_over_limit(&srv.config, client);

@@ -6,8 +6,6 @@
 //! Every rule comes from the command table. While a script is busy
 //! (`server::busy`), commands not flagged `allow_busy` get BUSY.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 
 use super::Server;
@@ -15,7 +13,7 @@ use super::acl::{Denied, LogEntry, Reason};
 use super::blocking;
 use super::client::{Client, ReplyMode};
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
-use crate::util::time::unix_ms;
+use crate::util::time::unix_us;
 
 /// Resolves `args` to a table entry id, or the error Redis gives.
 pub fn resolve(args: &[Bytes]) -> Result<usize, CmdError> {
@@ -57,7 +55,8 @@ fn unknown_command(args: &[Bytes]) -> CmdError {
 /// Runs one request for `client` (a top-level command from its connection)
 /// and appends its reply to `client.out`.
 pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
-    srv.now_ms = unix_ms();
+    let started = *srv.clock_us.get_or_insert_with(unix_us);
+    srv.now_ms = started / 1000;
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;
     }
@@ -69,7 +68,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
             if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
                 queue(srv, client, id, args);
             } else {
-                call(srv, client, id, args);
+                run(srv, client, id, args, true, started);
                 if client.blocked.is_some() {
                     blocking::register(srv, client);
                 }
@@ -224,23 +223,28 @@ fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 /// error replies, and WATCH bookkeeping for the keys it looked up to write.
 /// EXEC and scripts use it to run their commands.
 pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
-    run(srv, client, id, args, true);
+    run(srv, client, id, args, true, unix_us());
 }
 
 /// Runs a blocked client's command again to serve it. Redis counts a
 /// blocking command once, when it is called: the serving run adds its time
 /// (and a failure, if it fails) but not another call.
 pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
-    run(srv, client, id, args, false);
+    run(srv, client, id, args, false, unix_us());
 }
 
-fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_call: bool) {
+/// Runs the handler; `started` is a clock reading (Unix µs) taken just
+/// before. The reading at the end times the command and is kept in
+/// `srv.clock_us` as the start of the next command of the same batch, so a
+/// pipelined command costs one clock read (Redis's `call` takes two).
+fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_call: bool, started: u64) {
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
     client.last_cmd = Some(id);
-    let started = Instant::now();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
-    let usec = started.elapsed().as_micros() as u64;
+    let ended = unix_us();
+    srv.clock_us = Some(ended);
+    let usec = ended.saturating_sub(started);
     let stat = srv.stats.command(id);
     stat.calls += u64::from(count_call);
     stat.usec += usec;

@@ -48,6 +48,11 @@ pub struct Server {
     pub stats: Stats,
     /// Unix ms fixed at the start of each command (Redis's command time snapshot).
     pub now_ms: u64,
+    /// The last clock reading (Unix µs) if it was taken at the end of the
+    /// previous command of the batch being run: the next command starts
+    /// from it instead of reading the clock again. Cleared before each
+    /// batch (`connection::run_buffered`), so it never outlives an await.
+    pub clock_us: Option<u64>,
     pub started: Instant,
     pub started_unix_ms: u64,
     pub run_id: String,
@@ -86,6 +91,7 @@ impl Server {
             clients: Clients::default(),
             stats: Stats::default(),
             now_ms: now,
+            clock_us: None,
             started: Instant::now(),
             started_unix_ms: now,
             run_id,

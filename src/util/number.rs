@@ -253,6 +253,22 @@ pub fn format_human(d: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
+/// `strtod` over the whole argument, as `zslParseRange` reads scores:
+/// leading spaces and `inf` allowed, an empty string is 0, NaN refused.
+pub fn strtod_all(arg: &[u8]) -> Option<f64> {
+    let arg = match arg.iter().position(|&c| c == 0) {
+        Some(nul) => &arg[..nul],
+        None => arg,
+    };
+    if arg.is_empty() {
+        return Some(0.0);
+    }
+    let start = arg.iter().position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))?;
+    let text = std::str::from_utf8(&arg[start..]).ok()?;
+    let v = text.parse::<f64>().ok().or_else(|| parse_f64(text.as_bytes()))?;
+    (!v.is_nan()).then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1005,3 +1005,78 @@ fn stress_producers_and_disconnecting_consumers() {
         left_blocked.load(Ordering::SeqCst)
     );
 }
+
+// ------------------------------------------------------------ sorted sets
+
+/// BZPOPMIN/BZPOPMAX/BZMPOP: immediate pops, waiters served in order from
+/// the key that got members (reply `[key, member, score]` and, for BZMPOP,
+/// `[key, [[member, score] …]]`), a list pushed to a key a zset waiter
+/// waits on does not serve it, WRONGTYPE on a key of another type, and the
+/// errors of bad arguments.
+fn zsets(connect: &mut dyn FnMut() -> Conn) -> Vec<Reply> {
+    let mut p = connect();
+    let mut log = vec![
+        p.cmd(&["ZADD", "z", "1", "a", "2", "b", "3", "c"]),
+        p.cmd(&["BZPOPMIN", "none", "z", "0"]),
+        p.cmd(&["BZPOPMAX", "z", "0"]),
+        p.cmd(&["BZMPOP", "0", "2", "none", "z", "MIN", "COUNT", "5"]),
+        p.cmd(&["EXISTS", "z"]),
+    ];
+    let mut c1 = blocked(connect, &mut p, &["BZPOPMIN", "z1", "z2", "0"]);
+    let mut c2 = blocked(connect, &mut p, &["BZMPOP", "0", "1", "z2", "MAX", "COUNT", "2"]);
+    let mut c3 = blocked(connect, &mut p, &["BZPOPMAX", "z2", "0"]);
+    log.push(p.cmd(&["RPUSH", "z2", "list"]));
+    log.push(p.cmd(&["DEL", "z2"]));
+    log.push(p.cmd(&["ZADD", "z2", "10", "x", "20", "y", "30", "w", "40", "v"]));
+    log.extend([c1.read_reply(), c2.read_reply(), c3.read_reply()]);
+    log.push(p.cmd(&["ZRANGE", "z2", "0", "-1", "WITHSCORES"]));
+    log.push(p.cmd(&["SET", "s", "x"]));
+    log.push(p.cmd(&["BZPOPMIN", "none", "s", "z2", "0"]));
+    log.push(p.cmd(&["BZPOPMIN", "z2", "-1"]));
+    log.push(p.cmd(&["BZPOPMIN", "z2", "soon"]));
+    log.push(p.cmd(&["BZMPOP", "0", "0", "z2", "MIN"]));
+    log.push(p.cmd(&["BZMPOP", "0", "1", "z2", "MIDDLE"]));
+    log.push(p.cmd(&["BZMPOP", "0", "1", "z2", "MIN", "COUNT", "0"]));
+    log.push(p.cmd(&["BZPOPMIN", "z2"]));
+    log.push(p.cmd(&["BZPOPMIN", "gone", "0.01"]));
+    log.push(p.cmd(&["BZMPOP", "0.01", "1", "gone", "MAX"]));
+    log
+}
+
+fn zsets_expected() -> Vec<Reply> {
+    vec![
+        int(3),
+        bulks(&["z", "a", "1"]),
+        bulks(&["z", "c", "3"]),
+        arr(vec![bulk("z"), arr(vec![bulks(&["b", "2"])])]),
+        int(0),
+        int(1),
+        int(1),
+        int(4),
+        bulks(&["z2", "x", "10"]),
+        arr(vec![bulk("z2"), arr(vec![bulks(&["v", "40"]), bulks(&["w", "30"])])]),
+        bulks(&["z2", "y", "20"]),
+        arr(vec![]),
+        ok(),
+        err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+        err("ERR timeout is negative"),
+        err("ERR timeout is not a float or out of range"),
+        err("ERR numkeys should be greater than 0"),
+        err("ERR syntax error"),
+        err("ERR count should be greater than 0"),
+        err("ERR wrong number of arguments for 'bzpopmin' command"),
+        Reply::NullArray,
+        Reply::NullArray,
+    ]
+}
+
+#[test]
+fn sorted_set_waiters() {
+    assert_eq!(run_ours(zsets), zsets_expected());
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn sorted_set_waiters_like_redis() {
+    assert_eq!(run_both(zsets), zsets_expected());
+}

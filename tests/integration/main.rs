@@ -22,6 +22,7 @@ mod scripting;
 mod server_cmds;
 mod set;
 mod smoke;
+mod sort;
 mod strings;
 mod transactions;
 mod zset;

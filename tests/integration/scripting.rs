@@ -1195,3 +1195,29 @@ fn functions_survive_a_reload() {
     assert_eq!(c.cmd(&["DEBUG", "RELOAD", "NOSAVE"]), ok());
     assert_eq!(c.cmd(&["FUNCTION", "LIST"]), Reply::Array(vec![]));
 }
+
+/// SORT BY a constant of a set, called from a script, sorts as ALPHA (the
+/// set's own order must not leak into a script), as Redis.
+#[test]
+fn sort_by_constant_in_a_script_is_ordered() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    c.cmd(&["SADD", "myset", "b", "aa", "a", "c"]);
+    assert_eq!(
+        eval(&mut c, "return redis.call('sort', KEYS[1], 'by', '_')", &["myset"], &[]),
+        bulks(&["a", "aa", "b", "c"])
+    );
+    assert_eq!(
+        eval(&mut c, "return redis.call('sort', KEYS[1], 'by', '_', 'get', '#', 'get', '_:*')", &["myset"], &[]),
+        Reply::Array(vec![
+            bulk("a"),
+            Reply::Null,
+            bulk("aa"),
+            Reply::Null,
+            bulk("b"),
+            Reply::Null,
+            bulk("c"),
+            Reply::Null
+        ])
+    );
+}
