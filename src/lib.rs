@@ -9,6 +9,7 @@ pub mod keyspace;
 pub mod log;
 pub mod persistence;
 pub mod protocol;
+pub mod scripting;
 pub mod server;
 pub mod sys;
 pub mod types;

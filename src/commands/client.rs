@@ -308,8 +308,18 @@ fn kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             close_me = true;
             killed += 1;
         } else {
+            // Forgotten everywhere now, as Redis frees the client at once
+            // (its task, woken, only closes the socket).
             crate::server::pubsub::forget_id(ctx.srv, v);
-            killed += i64::from(ctx.srv.clients.kill(v));
+            if let Some(slot) = ctx.srv.clients.get(v).cloned()
+                && let Ok(mut victim) = slot.state.try_borrow_mut()
+            {
+                crate::server::blocking::unregister(ctx.srv, &mut victim);
+                super::transactions::unwatch_all(ctx.srv, &mut victim);
+            }
+            if ctx.srv.clients.kill(v) {
+                killed += 1;
+            }
         }
     }
     if old_form {

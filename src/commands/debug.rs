@@ -238,10 +238,11 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().simple("Apparently Redis did not crash: test passed");
     } else if is(sub, "client-eviction") && argc == 2 {
         return Err(CmdError::err("maxmemory-clients is disabled."));
+    } else if is(sub, "set-disable-deny-scripts") && argc == 3 {
+        ctx.srv.scripting.disable_deny_script = atoi(&args[2]) != 0;
+        ctx.out().ok();
     } else if (argc == 3
-        && ["set-skip-checksum-validation", "aof-flush-sleep", "set-disable-deny-scripts", "pause-cron", "leak"]
-            .iter()
-            .any(|n| is(sub, n)))
+        && ["set-skip-checksum-validation", "aof-flush-sleep", "pause-cron", "leak"].iter().any(|n| is(sub, n)))
         || (is(sub, "replicate") && argc >= 3)
     {
         ctx.out().ok();

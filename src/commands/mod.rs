@@ -515,9 +515,13 @@ mod tests {
             assert!(names.insert(e.fullname.clone()), "duplicate {}", e.fullname);
             assert_eq!(s.name, s.name.to_lowercase(), "{} not lowercase", e.fullname);
             assert!(s.arity != 0, "{} has arity 0", e.fullname);
-            // WATCH names keys without reading or writing them, and the
+            // WATCH names keys without reading or writing them, nor do EVAL,
+            // EVALSHA and FCALL say how their scripts use theirs, and the
             // shard channel commands name channels in key positions (as in Redis).
-            if (s.first_key > 0 || s.getkeys.is_some()) && e.fullname != "watch" && !s.has(flags::PUBSUB) {
+            if (s.first_key > 0 || s.getkeys.is_some())
+                && !matches!(e.fullname.as_str(), "watch" | "eval" | "evalsha" | "fcall")
+                && !s.has(flags::PUBSUB)
+            {
                 assert!(
                     s.has(flags::WRITE) || s.has(flags::READONLY),
                     "{} takes keys but is neither write nor readonly",

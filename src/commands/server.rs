@@ -1,10 +1,9 @@
-//! Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME SHUTDOWN,
-//! and FUNCTION (a container; only FLUSH does anything until scripting).
+//! Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME SHUTDOWN.
+//! (FUNCTION lives with the scripting commands.)
 
 use bytes::Bytes;
 
 use super::args::is;
-use super::command::reply_help;
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, acl};
 use crate::server::lazyfree;
@@ -48,71 +47,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Synchronously save the dataset to disk and then shut down the server",
         "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
         "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",
-    ),
-    CommandSpec::new("function", -2, 0, Group::Scripting, function_help).subcommands(FUNCTION).doc(
-        "7.0.0",
-        "A container for function commands",
-        "Depends on subcommand.",
-        "",
-    ),
-];
-
-const S: Group = Group::Scripting;
-
-static FUNCTION: &[CommandSpec] = &[
-    CommandSpec::new("delete", 3, NOSCRIPT | WRITE, S, function_delete).doc(
-        "7.0.0",
-        "Delete a function by name",
-        "O(1)",
-        "library-name",
-    ),
-    CommandSpec::new("dump", 2, NOSCRIPT, S, function_dump).doc(
-        "7.0.0",
-        "Dump all functions into a serialized binary payload",
-        "O(N) where N is the number of functions",
-        "",
-    ),
-    CommandSpec::new("flush", -2, NOSCRIPT | WRITE, S, function_flush).doc(
-        "7.0.0",
-        "Deleting all functions",
-        "O(N) where N is the number of functions deleted",
-        "[ASYNC | SYNC]",
-    ),
-    CommandSpec::new("help", 2, LOADING | STALE, S, function_help).doc(
-        "7.0.0",
-        "Show helpful text about the different subcommands",
-        "O(1)",
-        "",
-    ),
-    CommandSpec::new("kill", 2, NOSCRIPT | ALLOW_BUSY, S, function_kill).doc(
-        "7.0.0",
-        "Kill the function currently in execution.",
-        "O(1)",
-        "",
-    ),
-    CommandSpec::new("list", -2, NOSCRIPT, S, function_list).doc(
-        "7.0.0",
-        "List information about all the functions",
-        "O(N) where N is the number of functions",
-        "[LIBRARYNAME library-name-pattern] [WITHCODE]",
-    ),
-    CommandSpec::new("load", -3, NOSCRIPT | WRITE | DENYOOM, S, function_load).doc(
-        "7.0.0",
-        "Create a function with the given arguments (name, code, description)",
-        "O(1) (considering compilation time is redundant)",
-        "[REPLACE] function-code",
-    ),
-    CommandSpec::new("restore", -3, NOSCRIPT | WRITE | DENYOOM, S, function_restore).doc(
-        "7.0.0",
-        "Restore all the functions on the given payload",
-        "O(N) where N is the number of functions on the payload",
-        "serialized-value [FLUSH | APPEND | REPLACE]",
-    ),
-    CommandSpec::new("stats", 2, NOSCRIPT | ALLOW_BUSY, S, function_stats).doc(
-        "7.0.0",
-        "Return information about the function currently running (name, description, duration)",
-        "O(1)",
-        "",
     ),
 ];
 
@@ -220,150 +154,15 @@ fn shutdown(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().ok();
         return Ok(());
     }
+    // While a script is busy only `SHUTDOWN NOSAVE` (exactly) may stop the
+    // server, as in Redis.
+    if ctx.srv.scripting.busy() && !(args.len() == 2 && flags == NOSAVE) {
+        return Err(ctx.srv.scripting.busy_error());
+    }
     if flags & NOW == 0 && ctx.client.deny_blocking {
         return Err(CmdError::err("SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"));
     }
     // Returns only when the shutdown failed (the final save, without FORCE).
     let _ = crate::server::shutdown::shutdown(ctx.srv, flags);
     Err(CmdError::err("Errors trying to SHUTDOWN. Check logs."))
-}
-
-fn function_help(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    const LINES: &[&str] = &[
-        "LOAD [REPLACE] <FUNCTION CODE>",
-        "    Create a new library with the given library name and code.",
-        "DELETE <LIBRARY NAME>",
-        "    Delete the given library.",
-        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
-        "    Return general information on all the libraries:",
-        "    * Library name",
-        "    * The engine used to run the Library",
-        "    * Library description",
-        "    * Functions list",
-        "    * Library code (if WITHCODE is given)",
-        "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
-        "STATS",
-        "    Return information about the current function running:",
-        "    * Function name",
-        "    * Command used to run the function",
-        "    * Duration in MS that the function is running",
-        "    If no function is running, return nil",
-        "    In addition, returns a list of available engines.",
-        "KILL",
-        "    Kill the current running function.",
-        "FLUSH [ASYNC|SYNC]",
-        "    Delete all the libraries.",
-        "    When called without the optional mode argument, the behavior is determined by the",
-        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
-        "    * ASYNC: Asynchronously flush the libraries.",
-        "    * SYNC: Synchronously flush the libraries.",
-        "DUMP",
-        "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE \
-         command",
-        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
-        "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
-        "    control how to handle existing libraries (default APPEND):",
-        "    * FLUSH: delete all existing libraries.",
-        "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
-        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
-        "      libraries with the new libraries (notice that even on this option there is a chance of failure",
-        "      in case of functions name collision with another library).",
-    ];
-    reply_help(ctx.out(), &args[0], LINES);
-    Ok(())
-}
-
-/// FUNCTION FLUSH [ASYNC|SYNC]: there are no libraries until scripting
-/// arrives, so there is nothing to delete.
-fn function_flush(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let ok = match args.len() {
-        2 => true,
-        3 => is(&args[2], "async") || is(&args[2], "sync"),
-        _ => false,
-    };
-    if !ok {
-        return Err(CmdError::err("FUNCTION FLUSH only supports SYNC|ASYNC option"));
-    }
-    ctx.out().ok();
-    Ok(())
-}
-
-fn function_list(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut i = 2;
-    while i < args.len() {
-        if is(&args[i], "withcode") {
-            i += 1;
-        } else if is(&args[i], "libraryname") {
-            if i + 1 >= args.len() {
-                return Err(CmdError::err("library name argument was not given"));
-            }
-            i += 2;
-        } else {
-            return Err(CmdError::err(format!("Unknown argument {}", String::from_utf8_lossy(&args[i]))));
-        }
-    }
-    ctx.out().array(0);
-    Ok(())
-}
-
-fn function_delete(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    Err(CmdError::err("Library not found"))
-}
-
-fn function_kill(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    Err(CmdError::text("NOTBUSY No scripts in execution right now."))
-}
-
-/// The payload of an empty function set: RDB version 10 and its CRC64.
-const EMPTY_FUNCTIONS_DUMP: &[u8] = b"\n\0]\x9b\\@\x0f\x7f\xa2\xda";
-
-fn function_dump(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out().bulk(EMPTY_FUNCTIONS_DUMP);
-    Ok(())
-}
-
-fn function_restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    if args.len() > 4 {
-        return Err(CmdError::Syntax);
-    }
-    if args.len() == 4 && !(is(&args[3], "flush") || is(&args[3], "append") || is(&args[3], "replace")) {
-        return Err(CmdError::err("Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."));
-    }
-    if &args[2][..] != EMPTY_FUNCTIONS_DUMP {
-        return Err(CmdError::err("DUMP payload version or checksum are wrong"));
-    }
-    ctx.out().ok();
-    Ok(())
-}
-
-fn function_load(_ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let mut i = 2;
-    while i < args.len() - 1 {
-        if !is(&args[i], "replace") {
-            return Err(CmdError::err(format!("Unknown option given: {}", String::from_utf8_lossy(&args[i]))));
-        }
-        i += 1;
-    }
-    let code = &args[args.len() - 1];
-    if !code.starts_with(b"#!") {
-        return Err(CmdError::err("Missing library metadata"));
-    }
-    let engine = code[2..].split(|&c| c == b' ' || c == b'\n').next().unwrap_or_default();
-    Err(CmdError::err(format!("Engine '{}' not found", String::from_utf8_lossy(engine))))
-}
-
-fn function_stats(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let out = ctx.out();
-    out.map(2);
-    out.bulk(b"running_script");
-    out.null();
-    out.bulk(b"engines");
-    out.map(1);
-    out.bulk(b"LUA");
-    out.map(2);
-    out.bulk(b"libraries_count");
-    out.int(0);
-    out.bulk(b"functions_count");
-    out.int(0);
-    Ok(())
 }

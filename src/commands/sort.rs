@@ -153,10 +153,12 @@ struct Item {
 fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     let mut o = parse(args, readonly)?;
     let now = ctx.now();
+    let from_script = ctx.client.script;
     let db = ctx.db();
     let (kind, mut items) = load(db, &args[1], now)?;
-    // A set has no order of its own: a stored result must not depend on it.
-    if o.dontsort && kind == Kind::Set && o.store.is_some() {
+    // A set has no order of its own: a stored result, or a script's, must
+    // not depend on it.
+    if o.dontsort && kind == Kind::Set && (o.store.is_some() || from_script) {
         o.dontsort = false;
         o.alpha = true;
         o.by = None;

@@ -41,6 +41,9 @@ pub struct LoadStats {
     pub rdb_used_mem: u64,
     /// Lines Redis would log while loading (AUX information).
     pub notes: Vec<String>,
+    /// The FUNCTION libraries' source codes (`FUNCTION2` records), for the
+    /// server to load once the keys are in.
+    pub functions: Vec<Vec<u8>>,
 }
 
 /// Loads the file at `path` into `dbs`. `Ok(None)` if there is no file.
@@ -177,8 +180,12 @@ pub fn read_records<R: Read>(
                 let id = src.length()?;
                 return Err(LoadError::Unsupported(format!("AUX data of module '{}'", object::module_name(id))));
             }
-            op::FUNCTION_PRE_GA | op::FUNCTION2 => {
-                return Err(LoadError::Unsupported("Redis functions (FUNCTION libraries)".into()));
+            op::FUNCTION2 => {
+                stats.functions.push(src.string()?);
+                continue;
+            }
+            op::FUNCTION_PRE_GA => {
+                return Err(LoadError::Unsupported("Redis functions in the pre-GA format".into()));
             }
             op::SLOT_INFO => {
                 src.length()?;

@@ -6,9 +6,10 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::pubsub::ClientSubs;
+use crate::protocol::Decoder;
 use crate::types::compact::CompactBytes;
 
 use crate::protocol::writer::{ReplyWriter, Resp};
@@ -106,6 +107,8 @@ pub struct Client {
     pub dirty_cas: bool,
     /// Blocking commands must not block (inside EXEC or a script).
     pub deny_blocking: bool,
+    /// The client scripts run their commands as (Redis's `CLIENT_SCRIPT`).
+    pub script: bool,
     /// Set while the client waits in a blocking command.
     pub blocked: Option<BlockState>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
@@ -120,6 +123,12 @@ pub struct Client {
     /// Byte ranges of `out` written as pushes by the running command, kept
     /// when CLIENT REPLY OFF/SKIP drops its reply.
     pub push_ranges: Vec<(usize, usize)>,
+    /// Bytes read from the connection and not yet run (Redis's `querybuf`).
+    /// The connection task reads into it; while a script is busy the
+    /// server reads into it too (`server::busy`).
+    pub query: BytesMut,
+    /// The request decoder's progress through `query`.
+    pub decoder: Decoder,
 }
 
 impl Client {
@@ -150,12 +159,15 @@ impl Client {
             watched: Vec::new(),
             dirty_cas: false,
             deny_blocking: false,
+            script: false,
             blocked: None,
             query_buf_free: 0,
             obuf_pending: 0,
             obuf_soft_since: None,
             subs: None,
             push_ranges: Vec::new(),
+            query: BytesMut::new(),
+            decoder: Decoder::new(),
         }
     }
 

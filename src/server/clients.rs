@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
 use super::client::Client;
@@ -20,6 +21,9 @@ pub struct ClientSlot {
     /// Wakes the connection task: something was written to its output, or it
     /// must close.
     pub wake: Notify,
+    /// The connection. Its task reads and writes it; while a script is busy
+    /// the server answers through it directly (`server::busy`).
+    pub stream: TcpStream,
 }
 
 #[derive(Default)]
@@ -34,8 +38,8 @@ impl Clients {
         self.next_id
     }
 
-    pub fn add(&mut self, client: Client) -> Rc<ClientSlot> {
-        let slot = Rc::new(ClientSlot { id: client.id, state: RefCell::new(client), wake: Notify::new() });
+    pub fn add(&mut self, client: Client, stream: TcpStream) -> Rc<ClientSlot> {
+        let slot = Rc::new(ClientSlot { id: client.id, state: RefCell::new(client), wake: Notify::new(), stream });
         self.map.insert(slot.id, slot.clone());
         slot
     }

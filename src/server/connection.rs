@@ -10,6 +10,13 @@
 //!    client's command, or a deadline (blocked client timeout, soft output
 //!    limit).
 //!
+//! The query buffer, decoder and output buffer live in `Client` and the
+//! socket in its `ClientSlot`, so that while a script is busy the server can
+//! answer this connection without its task (`server::busy`); the task then
+//! carries on from whatever the buffers hold. (The batch in flight stays
+//! with the task: `server::busy` writes the output buffer only when no
+//! batch is in flight, so replies keep their order.)
+//!
 //! Output limits (`client-output-buffer-limit`, per client class): the
 //! bytes not yet written (the batch in flight plus the buffer) are checked
 //! after every command and whenever the task wakes. Past the hard limit, or
@@ -30,14 +37,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 use super::client::{Client, ClientType};
 use super::clients::ClientSlot;
 use super::{Server, blocking, dispatch};
 use crate::config::{Config, ObufClass};
-use crate::protocol::Decoder;
 use crate::protocol::decode::Limits;
 
 /// Free space guaranteed in the query buffer before each read (Redis's 16 KiB).
@@ -65,11 +69,8 @@ struct Step {
     may_read: bool,
 }
 
-pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<ClientSlot>) {
-    let (mut rd, mut wr) = stream.split();
-    let mut query = BytesMut::with_capacity(READ_CHUNK);
+pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
     let mut pending = BytesMut::new();
-    let mut decoder = Decoder::new();
     let mut args: Vec<Bytes> = Vec::new();
     loop {
         let step = {
@@ -77,7 +78,7 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
             let mut client = slot.state.borrow_mut();
             client.obuf_pending = pending.len();
             let stall = stall_point(&srv.config, &client);
-            run_buffered(&mut srv, &mut client, &mut decoder, &mut query, &mut args, stall);
+            run_buffered(&mut srv, &mut client, &mut args, stall);
             if pending.is_empty() && !client.out.buf.is_empty() {
                 if pending.capacity() > KEEP_OUTPUT_CAPACITY {
                     pending = BytesMut::new();
@@ -97,9 +98,6 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
         if step.close_now || (step.close_after_write && pending.is_empty()) {
             break;
         }
-        if step.may_read && query.capacity() - query.len() < READ_CHUNK {
-            query.reserve(READ_CHUNK);
-        }
         let deadline = step.deadline.map(tokio::time::Instant::from_std);
         let soft = step.soft_deadline.map(tokio::time::Instant::from_std);
         tokio::select! {
@@ -112,22 +110,16 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
             }
             // Wakes the loop to apply the soft limit.
             _ = tokio::time::sleep_until(soft.unwrap_or_else(tokio::time::Instant::now)), if soft.is_some() => {}
-            written = wr.write(&pending), if !pending.is_empty() => match written {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    pending.advance(n);
-                    let mut srv = server.borrow_mut();
-                    srv.stats.net_output_bytes += n as u64;
-                    slot.state.borrow_mut().last_interaction = Instant::now();
+            ready = slot.stream.writable(), if !pending.is_empty() => {
+                if ready.is_err() || !write_some(&server, &slot, &mut pending) {
+                    break;
                 }
-            },
-            read = rd.read_buf(&mut query), if step.may_read => match read {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    server.borrow_mut().stats.net_input_bytes += n as u64;
-                    slot.state.borrow_mut().last_interaction = Instant::now();
+            }
+            ready = slot.stream.readable(), if step.may_read => {
+                if ready.is_err() || !read_some(&server, &slot) {
+                    break;
                 }
-            },
+            }
         }
     }
     // Forget the client before the next await: a command running meanwhile
@@ -137,30 +129,58 @@ pub async fn serve(server: Rc<RefCell<Server>>, mut stream: TcpStream, slot: Rc<
         let mut client = slot.state.borrow_mut();
         disconnect(&mut srv, &mut client);
     }
-    let _ = wr.shutdown().await;
+    let _ = socket2::SockRef::from(&slot.stream).shutdown(std::net::Shutdown::Write);
 }
 
-/// Runs the complete requests in `query`, stopping early if the client
-/// blocks or must close, or once its unwritten output reaches `stall`.
-fn run_buffered(
-    srv: &mut Server,
-    client: &mut Client,
-    decoder: &mut Decoder,
-    query: &mut BytesMut,
-    args: &mut Vec<Bytes>,
-    stall: usize,
-) {
-    client.query_buf_len = query.len();
-    client.query_buf_free = query.capacity() - query.len();
+/// Writes what the socket takes of the batch in flight. False when the
+/// connection is broken.
+fn write_some(server: &RefCell<Server>, slot: &ClientSlot, pending: &mut BytesMut) -> bool {
+    match slot.stream.try_write(pending) {
+        Ok(0) => false,
+        Ok(n) => {
+            pending.advance(n);
+            server.borrow_mut().stats.net_output_bytes += n as u64;
+            slot.state.borrow_mut().last_interaction = Instant::now();
+            true
+        }
+        Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// Reads what has arrived into the client's query buffer. False when the
+/// connection is closed.
+fn read_some(server: &RefCell<Server>, slot: &ClientSlot) -> bool {
+    let mut client = slot.state.borrow_mut();
+    if client.query.capacity() - client.query.len() < READ_CHUNK {
+        client.query.reserve(READ_CHUNK);
+    }
+    match slot.stream.try_read_buf(&mut client.query) {
+        Ok(0) => false,
+        Ok(n) => {
+            server.borrow_mut().stats.net_input_bytes += n as u64;
+            client.last_interaction = Instant::now();
+            true
+        }
+        Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
+    }
+}
+
+/// Runs the complete requests in the client's query buffer, stopping early
+/// if the client blocks or must close, or once its unwritten output reaches
+/// `stall`. `server::busy` runs it too, for other clients while a script is
+/// busy.
+pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>, stall: usize) {
+    client.query_buf_len = client.query.len();
+    client.query_buf_free = client.query.capacity() - client.query.len();
     // Checked right after reading, before running anything, as Redis does:
     // the query buffer plus the arguments queued by MULTI.
     let queued = client.multi.as_ref().map_or(0, |m| m.queued_bytes);
-    if (query.len() + queued) as u64 > srv.config.client_query_buffer_limit {
+    if (client.query.len() + queued) as u64 > srv.config.client_query_buffer_limit {
         crate::log::warning(&format!(
             "Closing client that reached max query buffer length: id={} addr={} qbuf={}",
             client.id,
             client.addr,
-            query.len()
+            client.query.len()
         ));
         client.close_asap = true;
         return;
@@ -177,6 +197,7 @@ fn run_buffered(
         && !client.close_asap
         && client.out.len() + client.obuf_pending < stall
     {
+        let Client { decoder, query, .. } = &mut *client;
         match decoder.decode(query, args, limits) {
             Ok(true) => {
                 if args.is_empty() {
@@ -197,8 +218,8 @@ fn run_buffered(
         }
     }
     args.clear();
-    client.query_buf_len = query.len();
-    client.query_buf_free = query.capacity() - query.len();
+    client.query_buf_len = client.query.len();
+    client.query_buf_free = client.query.capacity() - client.query.len();
 }
 
 /// The output limits of the client's class (masters count as normal).
@@ -212,7 +233,7 @@ fn limits_of(config: &Config, client: &Client) -> crate::config::ObufLimit {
 }
 
 /// Unwritten output at which the client stops being read.
-fn stall_point(config: &Config, client: &Client) -> usize {
+pub fn stall_point(config: &Config, client: &Client) -> usize {
     let l = limits_of(config, client);
     let limit = if l.hard_bytes > 0 { l.hard_bytes } else { l.soft_bytes };
     if limit > 0 {

@@ -73,7 +73,18 @@ mod tests {
         blocked.blocked =
             Some(BlockState { db: 0, keys: Vec::new(), cmd: 0, args: Vec::new(), deadline: None, wants: "list" });
         let fresh = Client::new(3, "127.0.0.1:4".into(), "127.0.0.1:2".into(), 7, true);
-        let slots = [srv.clients.add(idle), srv.clients.add(blocked), srv.clients.add(fresh)];
+        // A slot holds its connection's socket: three real ones.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().expect("runtime");
+        let _guard = rt.enter();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let stream = || {
+            let s = std::net::TcpStream::connect(addr).expect("connect");
+            s.set_nonblocking(true).expect("nonblocking");
+            tokio::net::TcpStream::from_std(s).expect("register")
+        };
+        let slots =
+            [srv.clients.add(idle, stream()), srv.clients.add(blocked, stream()), srv.clients.add(fresh, stream())];
         close_idle_clients(&mut srv);
         let closed: Vec<bool> = slots.iter().map(|s| s.state.borrow().close_asap).collect();
         assert_eq!(closed, [true, false, false]);

@@ -5,7 +5,8 @@
 //! are flagged, and clients blocked on keys that got values are served.
 //! Every rule comes from the command table. With `maxmemory` set, keys are
 //! evicted before each command, and commands that may grow memory are
-//! refused while it stays over the limit (`oom_check`).
+//! refused while it stays over the limit (`oom_check`). While a script is
+//! busy (`server::busy`), commands not flagged `allow_busy` get BUSY.
 
 use bytes::Bytes;
 
@@ -64,7 +65,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         client.reply_mode = ReplyMode::SkipThis;
     }
     let reply_start = client.out.len();
-    let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id).map(|()| id));
+    let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id, args).map(|()| id));
     match checked {
         Err((id, e)) => reject(srv, client, id, &e),
         Ok(id) => {
@@ -80,8 +81,15 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         }
     }
     finish_reply(client, reply_start);
-    after_command(srv, client);
+    // While a script is busy, blocked clients wait for it to end (its
+    // writes are served by the EVAL's own `after_command`).
+    if !srv.scripting.busy() {
+        after_command(srv, client);
+    }
 }
+
+/// The answer to commands that may grow memory past `maxmemory`.
+pub const OOM: CmdError = CmdError::text("OOM command not allowed when used memory > 'maxmemory'.");
 
 /// The checks Redis makes before running a command, in Redis's order.
 fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Option<usize>, CmdError)> {
@@ -129,18 +137,26 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if srv.persist.loading.is_some() && (!spec.has(flags::LOADING) || exec_queued(|s| !s.has(flags::LOADING))) {
         return Err((Some(id), CmdError::text("LOADING Redis is loading the dataset in memory")));
     }
+    if srv.scripting.busy() && !spec.has(flags::ALLOW_BUSY) {
+        return Err((Some(id), srv.scripting.busy_error()));
+    }
     Ok(id)
 }
-
-/// Redis's OOM error.
-const OOM: CmdError = CmdError::text("OOM command not allowed when used memory > 'maxmemory'.");
 
 /// The maxmemory step of Redis's `processCommand`: evict first; if memory
 /// stays over the limit with nothing left to evict, refuse a command that
 /// may grow memory (flagged DENYOOM, an EXEC whose transaction holds one,
 /// and anything queued inside MULTI except EXEC, DISCARD, QUIT and RESET).
-fn oom_check(srv: &mut Server, client: &mut Client, id: usize) -> Result<(), (Option<usize>, CmdError)> {
-    if srv.config.maxmemory == 0 {
+/// Scripts declare with their flags whether they may grow memory
+/// (`scripting::denies_oom`). Not while a script is busy: the commands
+/// served meanwhile do not evict.
+fn oom_check(
+    srv: &mut Server,
+    client: &mut Client,
+    id: usize,
+    args: &[Bytes],
+) -> Result<(), (Option<usize>, CmdError)> {
+    if srv.config.maxmemory == 0 || srv.scripting.busy() {
         return Ok(());
     }
     let evicted = srv.stats.evicted_keys;
@@ -150,7 +166,7 @@ fn oom_check(srv: &mut Server, client: &mut Client, id: usize) -> Result<(), (Op
     }
     if out_of_memory {
         let entry = &commands::table().entries[id];
-        let mut refuse = entry.spec.has(flags::DENYOOM);
+        let mut refuse = entry.spec.has(flags::DENYOOM) || crate::scripting::denies_oom(srv, entry.spec, args);
         if let Some(m) = &client.multi {
             let name = entry.fullname.as_str();
             refuse |= !matches!(name, "exec" | "discard" | "quit" | "reset");
@@ -168,6 +184,28 @@ fn oom_check(srv: &mut Server, client: &mut Client, id: usize) -> Result<(), (Op
 /// A command the client's user may not run: logged in the ACL log, and
 /// answered with Redis's NOPERM text.
 fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], denied: Denied) -> CmdError {
+    let mut info = String::new();
+    client.write_info_line(
+        &mut info,
+        Some(&commands::table().entries[id].fullname),
+        args.iter().map(|a| a.len()).sum(),
+    );
+    let context = if client.multi.is_some() { "multi" } else { "toplevel" };
+    acl_log(srv, &client.user, info, context, id, args, denied)
+}
+
+/// Logs a denial in the ACL log (`client_info` describes the client that
+/// sent the command: for a script, its caller) and returns the NOPERM error
+/// a top-level command gets.
+pub fn acl_log(
+    srv: &mut Server,
+    user: &str,
+    client_info: String,
+    context: &'static str,
+    id: usize,
+    args: &[Bytes],
+    denied: Denied,
+) -> CmdError {
     let fullname = &commands::table().entries[id].fullname;
     let (reason, object, err) = match denied {
         Denied::Cmd => (
@@ -186,17 +224,8 @@ fn acl_denied(srv: &mut Server, client: &Client, id: usize, args: &[Bytes], deni
             CmdError::text("NOPERM this user has no permissions to access one of the channels used as arguments"),
         ),
     };
-    let mut info = String::new();
-    client.write_info_line(&mut info, Some(fullname), args.iter().map(|a| a.len()).sum());
-    let entry = LogEntry {
-        count: 1,
-        reason,
-        context: if client.multi.is_some() { "multi" } else { "toplevel" },
-        object,
-        username: client.user.clone(),
-        ctime_ms: srv.now_ms,
-        client_info: info,
-    };
+    let entry =
+        LogEntry { count: 1, reason, context, object, username: user.to_string(), ctime_ms: srv.now_ms, client_info };
     let max = srv.config.acllog_max_len as usize;
     srv.acl.log_denial(entry, max);
     err

@@ -6,6 +6,10 @@
 //! user has no password gets `-DENIED ...`; in 7.0 `bind` does not matter),
 //! then `tcp-keepalive`, registration and the connection task. Also raises
 //! the open-files limit for `maxclients` at startup, as Redis does.
+//!
+//! While a script is busy the reactor does not run: `accept_waiting`
+//! accepts and admits the waiting connections with non-blocking accepts
+//! (`server::busy`), their tasks starting once the script ends.
 
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -48,6 +52,9 @@ struct Active {
     addr: String,
     port: u16,
     task: tokio::task::AbortHandle,
+    /// Shared with the accept loop (also accepted from while a script is
+    /// busy).
+    listener: Rc<TcpListener>,
 }
 
 /// A bound listener and the `bind` address it came from.
@@ -132,8 +139,9 @@ pub fn start(server: &Rc<RefCell<Server>>, bound: Vec<Bound>) {
 fn spawn(server: &Rc<RefCell<Server>>, srv: &mut Server, bound: Vec<Bound>) {
     for (addr, l) in bound {
         let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
-        let task = tokio::task::spawn_local(accept_loop(server.clone(), l)).abort_handle();
-        srv.listeners.active.push(Active { addr, port, task });
+        let listener = Rc::new(l);
+        let task = tokio::task::spawn_local(accept_loop(server.clone(), listener.clone())).abort_handle();
+        srv.listeners.active.push(Active { addr, port, task, listener });
     }
 }
 
@@ -179,7 +187,7 @@ pub fn rebind(srv: &mut Server, old_port: u16) -> Result<(), String> {
     Ok(())
 }
 
-pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: TcpListener) {
+pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: Rc<TcpListener>) {
     loop {
         let (mut stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -209,8 +217,43 @@ pub async fn accept_loop(server: Rc<RefCell<Server>>, listener: TcpListener) {
             use std::os::fd::AsRawFd;
             stream.as_raw_fd()
         };
-        let slot = register(&mut server.borrow_mut(), &stream, peer, local, fd);
-        tokio::task::spawn_local(connection::serve(server.clone(), stream, slot));
+        let slot = register(&mut server.borrow_mut(), stream, peer, local, fd);
+        tokio::task::spawn_local(connection::serve(server.clone(), slot));
+    }
+}
+
+/// Accepts the connections waiting on the listeners without the reactor
+/// (while a script is busy, `server::busy`), with the same admission rules:
+/// they are registered and get their tasks as usual, which start once the
+/// script ends.
+pub fn accept_waiting(srv: &mut Server) {
+    let Some(server) = srv.listeners.server.upgrade() else { return };
+    let listeners: Vec<Rc<TcpListener>> = srv.listeners.active.iter().map(|a| a.listener.clone()).collect();
+    for listener in &listeners {
+        while let Ok((socket, addr)) = socket2::SockRef::from(&**listener).accept() {
+            let Some(peer) = addr.as_socket() else { continue };
+            let std_stream: std::net::TcpStream = socket.into();
+            if std_stream.set_nonblocking(true).is_err() {
+                continue;
+            }
+            let Ok(stream) = TcpStream::from_std(std_stream) else { continue };
+            match admission(srv, peer) {
+                Some(reply) => {
+                    srv.stats.rejected_connections += 1;
+                    let _ = stream.try_write(reply.as_bytes());
+                    continue;
+                }
+                None => srv.stats.total_connections += 1,
+            }
+            let _ = stream.set_nodelay(true);
+            let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let fd = {
+                use std::os::fd::AsRawFd;
+                stream.as_raw_fd()
+            };
+            let slot = register(srv, stream, peer, local, fd);
+            tokio::task::spawn_local(connection::serve(server.clone(), slot));
+        }
     }
 }
 
@@ -233,13 +276,13 @@ fn is_loopback(ip: IpAddr) -> bool {
     ip == IpAddr::V4(Ipv4Addr::LOCALHOST) || ip == IpAddr::V6(Ipv6Addr::LOCALHOST)
 }
 
-fn register(srv: &mut Server, stream: &TcpStream, peer: SocketAddr, local: String, fd: i32) -> Rc<ClientSlot> {
+fn register(srv: &mut Server, stream: TcpStream, peer: SocketAddr, local: String, fd: i32) -> Rc<ClientSlot> {
     if let Some(tcp_keepalive) = keepalive(srv.config.tcp_keepalive) {
-        let _ = socket2::SockRef::from(stream).set_tcp_keepalive(&tcp_keepalive);
+        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&tcp_keepalive);
     }
     let id = srv.clients.next_id();
     let authenticated = !srv.auth_required();
-    srv.clients.add(Client::new(id, format_addr(peer), local, fd, authenticated))
+    srv.clients.add(Client::new(id, format_addr(peer), local, fd, authenticated), stream)
 }
 
 /// Redis's `anetKeepAlive`: probes after `seconds` idle, then every third

@@ -8,6 +8,7 @@
 
 pub mod acl;
 pub mod blocking;
+pub mod busy;
 pub mod client;
 pub mod clients;
 pub mod connection;
@@ -42,7 +43,9 @@ pub const REDIS_VERSION: &str = "7.0.15";
 pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub struct Server {
-    pub config: Config,
+    /// Boxed: the state is moved while a script runs (`scripting::engine`),
+    /// so it is kept small.
+    pub config: Box<Config>,
     pub keyspace: Keyspace,
     pub clients: Clients,
     pub stats: Stats,
@@ -69,18 +72,21 @@ pub struct Server {
     pub dirty: u64,
     /// Unix seconds of the last successful save.
     pub lastsave: u64,
-    /// Users, permissions and the ACL log.
-    pub acl: acl::Acl,
+    /// Users, permissions and the ACL log. (Boxed, as `persist`: the
+    /// state is moved while a script runs, see `config`.)
+    pub acl: Box<acl::Acl>,
     /// The accept loops, and how to move them (CONFIG SET port/bind).
     pub listeners: listener::Listeners,
     /// `maxmemory` eviction: the pool, the background task's state.
     pub evict: memory::EvictState,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
-    pub persist: save::Persist,
+    pub persist: Box<save::Persist>,
     /// Pub/Sub channels and patterns with their subscribers.
     pub pubsub: pubsub::PubSub,
     /// The key tables record keyspace events for `notify` (see there).
     pub notify_recording: bool,
+    /// The Lua engine, the script cache and the script running now.
+    pub scripting: Box<crate::scripting::Scripting>,
 }
 
 impl Server {
@@ -104,13 +110,14 @@ impl Server {
             dirty: 0,
             blocked_clients: 0,
             lastsave: now / 1000,
-            acl: acl::Acl::new(&config.requirepass),
+            acl: Box::new(acl::Acl::new(&config.requirepass)),
             listeners: listener::Listeners::default(),
             evict: memory::EvictState::default(),
-            persist: save::Persist::default(),
+            persist: Box::default(),
+            scripting: Box::new(crate::scripting::Scripting::new()),
             pubsub: pubsub::PubSub::default(),
             notify_recording: false,
-            config,
+            config: Box::new(config),
         };
         // Every command's counters up front, as Redis keeps them in its
         // command table: a first call must not grow memory (an eviction
@@ -165,6 +172,7 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     let backlog = config.tcp_backlog;
     let mut state = Server::new(config);
     state.tcp_port = port;
+    state.scripting.engine();
     let users = state.config.users.clone();
     state.acl.load_config_users(&users, acl::pubsub_default_all(&state.config))?;
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));

@@ -25,6 +25,7 @@ use crate::keyspace::Db;
 use crate::persistence::load::{self, LoadOptions, LoadStats};
 use crate::persistence::writer::{RdbFile, Writer, WriterOptions};
 use crate::persistence::{LoadError, encode};
+use crate::scripting::functions::RestorePolicy;
 use crate::util::time::unix_ms;
 
 /// Longest walk slice on the command thread while clients send commands
@@ -207,6 +208,27 @@ pub fn save_sync(srv: &mut Server) -> Result<(), String> {
     }
 }
 
+/// The FUNCTION libraries, after the header as Redis writes them (one
+/// `FUNCTION2` record with its source code each).
+fn functions(srv: &Server, out: &mut Vec<u8>) {
+    for lib in srv.scripting.functions.libraries.values() {
+        out.push(crate::persistence::format::op::FUNCTION2);
+        encode::string(out, &lib.code, srv.config.rdbcompression);
+    }
+}
+
+/// Loads the libraries read from a file (`policy`: what to do with the
+/// ones already there). The error is the load's failure.
+fn install_functions(srv: &mut Server, stats: &mut LoadStats, policy: RestorePolicy) -> Result<(), String> {
+    let codes = std::mem::take(&mut stats.functions);
+    if codes.is_empty() && policy != RestorePolicy::Flush {
+        return Ok(());
+    }
+    srv.scripting.functions.restore(codes, policy).inspect_err(|e| {
+        crate::log::warning(&format!("Failed loading library, {e}"));
+    })
+}
+
 /// The whole dataset into `tmp`, renamed over `dest`.
 fn write_dataset(srv: &Server, tmp: PathBuf, dest: &Path, now: u64) -> Result<u64, String> {
     let compress = srv.config.rdbcompression;
@@ -214,6 +236,7 @@ fn write_dataset(srv: &Server, tmp: PathBuf, dest: &Path, now: u64) -> Result<u6
     let mut file = RdbFile::create(tmp, srv.config.rdbchecksum, srv.config.rdb_save_incremental_fsync)?;
     let mut buf = Vec::with_capacity(1 << 16);
     encode::header(&mut buf, now / 1000, crate::alloc::used_memory() as u64);
+    functions(srv, &mut buf);
     let mut failed = None;
     for (i, db) in srv.keyspace.dbs.iter().enumerate() {
         if db.is_empty() {
@@ -266,6 +289,7 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     let now = srv.now_ms.max(1);
     let mut header = Vec::with_capacity(128);
     encode::header(&mut header, now / 1000, crate::alloc::used_memory() as u64);
+    functions(srv, &mut header);
     writer.send(header, 0);
     // With `rdb-key-save-delay` (tests) the walk keeps pace with the writer.
     let (max_queued, chunk_bytes) = if key_delay != 0 {
@@ -557,6 +581,20 @@ pub fn debug_reload(srv: &mut Server, nosave: bool, noflush: bool, merge: bool) 
         }
         stats
     };
+    // As Redis: without NOFLUSH the libraries are emptied with the data; a
+    // library already there fails the load unless MERGE.
+    let policy = match (noflush, merge) {
+        (false, _) => RestorePolicy::Flush,
+        (true, false) => RestorePolicy::Append,
+        (true, true) => RestorePolicy::Replace,
+    };
+    let stats = stats.and_then(|s| match s {
+        Some(mut s) => match install_functions(srv, &mut s, policy) {
+            Ok(()) => Ok(Some(s)),
+            Err(e) => Err(crate::persistence::decode::LoadError::Io(e)),
+        },
+        None => Ok(None),
+    });
     match stats {
         Ok(Some(stats)) => {
             log_loaded(srv, &stats, started.elapsed(), false);
@@ -654,8 +692,11 @@ pub async fn finish_loading(
         let mut srv = server.borrow_mut();
         let started = srv.persist.loading.take().map(|l| l.started);
         match outcome {
-            Ok(Some((dbs, stats))) => {
+            Ok(Some((dbs, mut stats))) => {
                 install(&mut srv, dbs);
+                if install_functions(&mut srv, &mut stats, RestorePolicy::Append).is_err() {
+                    return Err("Terminating server after rdb file reading failure.".into());
+                }
                 log_loaded(&mut srv, &stats, started.map(|s| s.elapsed()).unwrap_or_default(), true);
             }
             Ok(None) => {}

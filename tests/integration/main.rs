@@ -21,6 +21,7 @@ mod notify;
 mod persistence;
 mod protocol;
 mod pubsub;
+mod scripting;
 mod server_cmds;
 mod set;
 mod smoke;

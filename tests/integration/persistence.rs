@@ -538,8 +538,13 @@ fn bad_dumps_stop_the_server() {
     stream.push(15);
     encode::string(&mut stream, b"events", false);
     stream.extend_from_slice(&[0; 16]);
+    // A library that does not load (the file itself is well formed: EOF and
+    // a zero checksum, which is not verified).
     let mut function = good[..good.len() - 9].to_vec();
     function.push(245);
+    encode::string(&mut function, b"#!lua name=bad\nthis is not lua", false);
+    function.push(255);
+    function.extend_from_slice(&[0; 8]);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("truncated", good[..good.len() / 2].to_vec(), "Short read or OOM loading DB"),
         ("truncated before the checksum", good[..good.len() - 4].to_vec(), "Short read"),
@@ -549,7 +554,7 @@ fn bad_dumps_stop_the_server() {
         ("not an RDB file", b"HELLO0010\xff".to_vec(), "Wrong signature trying to load DB from file"),
         ("module value", module, "module type"),
         ("stream", stream, "stream value at key 'events'"),
-        ("functions", function, "Redis functions"),
+        ("function that does not load", function, "Failed loading library, Error compiling function"),
         ("empty file", Vec::new(), "Short read"),
     ];
     for (what, bytes, message) in cases {
