@@ -191,7 +191,6 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
     };
     // Time has passed since the last batch: its clock reading is stale.
     srv.clock_us = None;
-    client.last_interaction = Instant::now();
     while client.blocked.is_none()
         && !client.close_after_reply
         && !client.close_asap
