@@ -154,9 +154,21 @@ fn read_some(server: &RefCell<Server>, slot: &ClientSlot) -> bool {
     if client.query.capacity() - client.query.len() < READ_CHUNK {
         client.query.reserve(READ_CHUNK);
     }
+    let free = client.query.capacity() - client.query.len();
     match slot.stream.try_read_buf(&mut client.query) {
         Ok(0) => false,
         Ok(n) => {
+            if n < free {
+                // The read left room in the buffer, so it drained the
+                // socket: clear tokio's readiness (a WouldBlock from
+                // `try_io` does, without a syscall) so the next read waits
+                // for the next edge instead of costing a read that finds
+                // nothing. Redis reads once per readable event too. Data
+                // arriving later raises a new edge.
+                let _ = slot.stream.try_io(tokio::io::Interest::READABLE, || -> std::io::Result<()> {
+                    Err(std::io::ErrorKind::WouldBlock.into())
+                });
+            }
             server.borrow_mut().stats.net_input_bytes += n as u64;
             client.last_interaction = Instant::now();
             true
