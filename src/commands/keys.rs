@@ -664,23 +664,11 @@ fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
-
+    use crate::commands::testing::run;
     use crate::config::Config;
     use crate::protocol::Reply;
     use crate::server::Server;
     use crate::server::client::Client;
-    use crate::server::dispatch::execute;
-    use crate::util::split::split_args;
-
-    /// Runs one command line in-process and returns its reply.
-    fn run(srv: &mut Server, client: &mut Client, line: &str) -> Reply {
-        let args: Vec<Bytes> = split_args(line.as_bytes()).expect("valid line").into_iter().map(Bytes::from).collect();
-        let start = client.out.len();
-        execute(srv, client, &args);
-        let (reply, _) = Reply::parse(&client.out.buf[start..]).expect("valid reply").expect("complete reply");
-        reply
-    }
 
     fn counters(srv: &Server) -> (u64, u64, u64) {
         (srv.keyspace.hits(), srv.keyspace.misses(), srv.dirty)

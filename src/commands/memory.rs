@@ -186,22 +186,11 @@ fn purge(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use bytes::Bytes;
-
+    use crate::commands::testing::run;
     use crate::config::Config;
     use crate::protocol::Reply;
     use crate::server::Server;
     use crate::server::client::Client;
-    use crate::server::dispatch::execute;
-    use crate::util::split::split_args;
-
-    fn run(srv: &mut Server, client: &mut Client, line: &str) -> Reply {
-        let args: Vec<Bytes> = split_args(line.as_bytes()).expect("valid line").into_iter().map(Bytes::from).collect();
-        let start = client.out.len();
-        execute(srv, client, &args);
-        let (reply, _) = Reply::parse(&client.out.buf[start..]).expect("valid reply").expect("complete reply");
-        reply
-    }
 
     fn int(r: Reply) -> i64 {
         match r {

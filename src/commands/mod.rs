@@ -501,6 +501,27 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
     if arity >= 0 { argc == arity } else { argc >= -arity }
 }
 
+/// Running command lines in-process, for the family files' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use bytes::Bytes;
+
+    use crate::protocol::Reply;
+    use crate::server::Server;
+    use crate::server::client::Client;
+    use crate::server::dispatch::execute;
+    use crate::util::split::split_args;
+
+    /// Runs one command line (split as redis-cli would) and returns its reply.
+    pub fn run(srv: &mut Server, client: &mut Client, line: &str) -> Reply {
+        let args: Vec<Bytes> = split_args(line.as_bytes()).expect("valid line").into_iter().map(Bytes::from).collect();
+        let start = client.out.len();
+        execute(srv, client, &args);
+        let (reply, _) = Reply::parse(&client.out.buf[start..]).expect("valid reply").expect("complete reply");
+        reply
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

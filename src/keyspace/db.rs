@@ -283,12 +283,9 @@ impl Db {
         }
     }
 
-    /// Deletes a live key and returns its entry. Expired keys count as absent.
-    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
-        let h = self.dict.hash(key);
-        if !self.check_live(h, key, now) {
-            return None;
-        }
+    /// Takes `key` (hash `h`) out of the table: the snapshot sees it first,
+    /// the TTL count and watchers are updated.
+    fn unlink(&mut self, h: u64, key: &[u8]) -> Option<Entry> {
         self.guard(h);
         let node = self.dict.remove(h, key)?;
         if node.expire != 0 {
@@ -296,6 +293,15 @@ impl Db {
         }
         self.interest.modified(key, false);
         Some(node)
+    }
+
+    /// Deletes a live key and returns its entry. Expired keys count as absent.
+    pub fn remove(&mut self, key: &[u8], now: u64) -> Option<Entry> {
+        let h = self.dict.hash(key);
+        if !self.check_live(h, key, now) {
+            return None;
+        }
+        self.unlink(h, key)
     }
 
     /// Sets the TTL (Unix ms) of a live key. Returns false if it is missing.
@@ -532,13 +538,7 @@ impl Db {
         if volatile_only && self.dict.find(h, key).is_none_or(|e| e.expire == 0) {
             return None;
         }
-        self.guard(h);
-        let node = self.dict.remove(h, key)?;
-        if node.expire != 0 {
-            self.expires -= 1;
-        }
-        self.interest.modified(key, false);
-        Some(node)
+        self.unlink(h, key)
     }
 
     /// Scan step over keys (see `Dict::scan`).
