@@ -125,6 +125,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.srv.acl.set_default_password(&pass);
     }
     crate::server::memory::config_changed(ctx.srv, &old);
+    ctx.srv.replicas_missing = crate::scripting::replicas_missing(ctx.srv);
     // Latency tracking is applied from the configuration (a first call of a
     // command otherwise allocates its histogram even with tracking off).
     ctx.srv.stats.latency_tracking = ctx.srv.config.latency_tracking;

@@ -298,8 +298,9 @@ pub fn denies_oom(srv: &Server, spec: &crate::commands::CommandSpec, args: &[Byt
 }
 
 /// `min-replicas-to-write` asks for replicas this server cannot have
-/// (Redis's `checkGoodReplicasStatus` with no replicas connected).
-fn replicas_missing(srv: &Server) -> bool {
+/// (Redis's `checkGoodReplicasStatus` with no replicas connected). Kept in
+/// `Server::replicas_missing` (set at startup and by CONFIG SET).
+pub fn replicas_missing(srv: &Server) -> bool {
     // Untyped directives keep their text in `other` when set (defaults: 0 and 10).
     let num =
         |name: &str, default: i64| srv.config.other.get(name).map_or(default, |v| v.parse::<i64>().unwrap_or(default));
@@ -334,7 +335,7 @@ pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> Cmd
         ctx.srv.scripting.create(&args[1])?
     };
     let flags = script.flags;
-    let no_good_replicas = replicas_missing(ctx.srv);
+    let no_good_replicas = ctx.srv.replicas_missing;
     let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.evict.pre_command_oom;
     if !flags.compat && !flags.no_writes {
         if crate::server::save::writes_denied(ctx.srv) {
@@ -376,7 +377,7 @@ pub fn fcall(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> CmdResult {
         return Err(CmdError::err("Number of keys can't be negative"));
     }
     let flags = function.flags;
-    let no_good_replicas = replicas_missing(ctx.srv);
+    let no_good_replicas = ctx.srv.replicas_missing;
     let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.evict.pre_command_oom;
     if !flags.no_writes {
         if crate::server::save::writes_denied(ctx.srv) {

@@ -121,6 +121,11 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     {
         return Err((Some(id), CmdError::text(super::save::MISCONF)));
     }
+    // No replicas can ever be good here: with `min-replicas-to-write` set,
+    // writes (and an EXEC holding one) are refused, as Redis without replicas.
+    if srv.replicas_missing && (spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE))) {
+        return Err((Some(id), CmdError::text("NOREPLICAS Not enough good replicas to write.")));
+    }
     if super::pubsub::resp2_subscribed(client) && !super::pubsub::allowed_in_subscribed_mode(&entry.fullname) {
         return Err((
             Some(id),

@@ -87,6 +87,8 @@ pub struct Server {
     pub notify_recording: bool,
     /// The Lua engine, the script cache and the script running now.
     pub scripting: Box<crate::scripting::Scripting>,
+    /// `min-replicas-to-write` cannot be met: writes answer NOREPLICAS.
+    pub replicas_missing: bool,
 }
 
 impl Server {
@@ -115,6 +117,7 @@ impl Server {
             evict: memory::EvictState::default(),
             persist: Box::default(),
             scripting: Box::new(crate::scripting::Scripting::new()),
+            replicas_missing: false,
             pubsub: pubsub::PubSub::default(),
             notify_recording: false,
             config: Box::new(config),
@@ -126,6 +129,7 @@ impl Server {
         srv.stats.latency_tracking = srv.config.latency_tracking;
         srv.stats.latency_percentiles.clone_from(&srv.config.latency_tracking_info_percentiles);
         memory::apply_config(&mut srv);
+        srv.replicas_missing = crate::scripting::replicas_missing(&srv);
         srv.evict.startup = crate::alloc::used_memory();
         srv
     }

@@ -301,3 +301,52 @@ fn quit_inside_multi_closes() {
     let mut d = s.conn();
     assert_eq!(d.cmd(&["PING"]), simple("PONG"));
 }
+
+/// With `min-replicas-to-write` set, a server without replicas refuses
+/// writes with NOREPLICAS, and an EXEC whose queue holds a write queued
+/// before the setting changed aborts with it (nothing runs); reads and
+/// `min-replicas-max-lag 0` (the check off) are unaffected.
+fn min_replicas(connect: &mut dyn FnMut() -> Conn) -> Vec<Reply> {
+    let mut c = connect();
+    let mut admin = connect();
+    let mut log = vec![c.cmd(&["SET", "xx", "1"]), c.cmd(&["MULTI"]), c.cmd(&["INCR", "xx"])];
+    log.push(admin.cmd(&["CONFIG", "SET", "min-replicas-to-write", "2"]));
+    log.push(c.cmd(&["EXEC"]));
+    log.push(c.cmd(&["SET", "xx", "2"]));
+    log.push(c.cmd(&["GET", "xx"]));
+    log.push(admin.cmd(&["CONFIG", "SET", "min-replicas-max-lag", "0"]));
+    log.push(c.cmd(&["SET", "xx", "3"]));
+    log.push(admin.cmd(&["CONFIG", "SET", "min-replicas-max-lag", "10"]));
+    log.push(admin.cmd(&["CONFIG", "SET", "min-replicas-to-write", "0"]));
+    log.push(c.cmd(&["INCR", "xx"]));
+    log
+}
+
+fn min_replicas_expected() -> Vec<Reply> {
+    let noreplicas = "NOREPLICAS Not enough good replicas to write.";
+    vec![
+        ok(),
+        ok(),
+        queued(),
+        ok(),
+        err(&format!("EXECABORT Transaction discarded because of: {noreplicas}")),
+        err(noreplicas),
+        bulk("1"),
+        ok(),
+        ok(),
+        ok(),
+        ok(),
+        int(4),
+    ]
+}
+
+#[test]
+fn min_replicas_to_write_refuses_writes() {
+    assert_eq!(run_ours(min_replicas), min_replicas_expected());
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn min_replicas_to_write_refuses_writes_like_redis() {
+    assert_eq!(run_both(min_replicas), min_replicas_expected());
+}
