@@ -316,6 +316,7 @@ fn kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             {
                 crate::server::blocking::unregister(ctx.srv, &mut victim);
                 super::transactions::unwatch_all(ctx.srv, &mut victim);
+                crate::server::monitor::stop(ctx.srv, &mut victim);
             }
             if ctx.srv.clients.kill(v) {
                 killed += 1;

@@ -163,19 +163,29 @@ fn eval_keys(args: &[Bytes]) -> Vec<usize> {
     (3..3 + n as usize).collect()
 }
 
+/// EVAL and FCALL show themselves to MONITOR before their script runs, so
+/// the script's commands follow them (they are flagged `skip_monitor`).
+fn monitored(ctx: &mut Ctx, args: &[Bytes]) {
+    crate::server::monitor::feed(ctx.srv, ctx.client, args);
+}
+
 fn eval(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    monitored(ctx, args);
     scripting::eval(ctx, args, false, false)
 }
 
 fn evalsha(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    monitored(ctx, args);
     scripting::eval(ctx, args, true, false)
 }
 
 fn eval_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    monitored(ctx, args);
     scripting::eval(ctx, args, false, true)
 }
 
 fn evalsha_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    monitored(ctx, args);
     scripting::eval(ctx, args, true, true)
 }
 
@@ -250,10 +260,12 @@ fn script_load(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn fcall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    monitored(ctx, args);
     scripting::fcall(ctx, args, false)
 }
 
 fn fcall_ro(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    monitored(ctx, args);
     scripting::fcall(ctx, args, true)
 }
 

@@ -36,6 +36,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(N) where N is the count of clients watching or blocking on keys from both databases.",
         "index1 index2",
     ),
+    CommandSpec::new("monitor", 1, ADMIN | NOSCRIPT | LOADING | STALE, G, monitor).doc(
+        "1.0.0",
+        "Listen for all requests received by the server in real time",
+        "",
+        "",
+    ),
     CommandSpec::new("time", 1, LOADING | STALE | FAST, G, time).doc(
         "2.6.0",
         "Return the current server time",
@@ -114,6 +120,18 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.srv.keyspace.swap(a as usize, b as usize, now);
     ctx.srv.dirty += 1;
     ctx.out().ok();
+    Ok(())
+}
+
+/// MONITOR: from now on the client receives every command run
+/// (`server::monitor`). Already monitoring: no reply at all, as in Redis.
+fn monitor(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    if !ctx.may_block() {
+        return Err(CmdError::err("MONITOR isn't allowed for DENY BLOCKING client"));
+    }
+    if crate::server::monitor::start(ctx.srv, ctx.client) {
+        ctx.out().ok();
+    }
     Ok(())
 }
 

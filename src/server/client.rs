@@ -109,6 +109,8 @@ pub struct Client {
     pub deny_blocking: bool,
     /// The client scripts run their commands as (Redis's `CLIENT_SCRIPT`).
     pub script: bool,
+    /// In MONITOR mode (`server::monitor`).
+    pub monitor: bool,
     /// Set while the client waits in a blocking command.
     pub blocked: Option<BlockState>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
@@ -160,6 +162,7 @@ impl Client {
             dirty_cas: false,
             deny_blocking: false,
             script: false,
+            monitor: false,
             blocked: None,
             query_buf_free: 0,
             obuf_pending: 0,
@@ -193,6 +196,9 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();
+        if self.monitor {
+            f.push('O');
+        }
         if self.subs.is_some() {
             f.push('P');
         }

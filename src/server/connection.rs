@@ -316,6 +316,7 @@ pub fn disconnect(srv: &mut Server, client: &mut Client) {
     blocking::unregister(srv, client);
     crate::commands::transactions::unwatch_all(srv, client);
     super::pubsub::forget(srv, client);
+    super::monitor::stop(srv, client);
     srv.clients.remove(client.id);
 }
 

@@ -67,7 +67,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     let reply_start = client.out.len();
     let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id, args).map(|()| id));
     match checked {
-        Err((id, e)) => reject(srv, client, id, &e),
+        Err((id, e)) => reject(srv, client, id, &e, args),
         Ok(id) => {
             let spec = commands::table().entries[id].spec;
             if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
@@ -239,7 +239,7 @@ pub fn acl_log(
 /// A command refused before running: counted, answered, and inside MULTI it
 /// dooms the transaction (EXECABORT). A refused EXEC discards the
 /// transaction and says why (Redis's `execCommandAbort`).
-fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError) {
+fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError, args: &[Bytes]) {
     client.last_cmd = id;
     if let Some(id) = id {
         srv.stats.command(id).rejected_calls += 1;
@@ -252,6 +252,8 @@ fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError
             text.extend_from_slice(why);
             srv.stats.error(&text);
             client.out.error(&text);
+            // MONITOR saw MULTI: it sees the transaction end.
+            super::monitor::feed(srv, client, args);
             return;
         }
     }
@@ -299,6 +301,9 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     let ended = unix_us();
     srv.clock_us = Some(ended);
+    if count_call && !srv.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
+        super::monitor::feed(srv, client, args);
+    }
     let usec = ended.saturating_sub(started);
     let stat = srv.stats.command(id);
     stat.calls += u64::from(count_call);

@@ -19,6 +19,7 @@ pub mod latency;
 pub mod lazyfree;
 pub mod listener;
 pub mod memory;
+pub mod monitor;
 pub mod notify;
 pub mod pubsub;
 pub mod save;
@@ -83,6 +84,8 @@ pub struct Server {
     pub persist: Box<save::Persist>,
     /// Pub/Sub channels and patterns with their subscribers.
     pub pubsub: pubsub::PubSub,
+    /// Clients in MONITOR mode, by id.
+    pub monitors: Vec<u64>,
     /// The key tables record keyspace events for `notify` (see there).
     pub notify_recording: bool,
     /// The Lua engine, the script cache and the script running now.
@@ -119,6 +122,7 @@ impl Server {
             scripting: Box::new(crate::scripting::Scripting::new()),
             replicas_missing: false,
             pubsub: pubsub::PubSub::default(),
+            monitors: Vec::new(),
             notify_recording: false,
             config: Box::new(config),
         };

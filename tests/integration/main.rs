@@ -17,6 +17,7 @@ mod introspection;
 mod keys;
 mod limits;
 mod list;
+mod monitor;
 mod notify;
 mod persistence;
 mod protocol;
