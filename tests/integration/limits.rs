@@ -291,8 +291,13 @@ fn total_connections(c: &mut Conn) -> u64 {
 
 /// Pipelines `n` GETs of `key` and never reads.
 fn pipeline_gets(port: u16, key: &str, n: usize) -> TcpStream {
+    pipeline_requests(port, &[b"GET", key.as_bytes()], n)
+}
+
+/// Pipelines `n` copies of the request `args` and never reads.
+fn pipeline_requests(port: u16, args: &[&[u8]], n: usize) -> TcpStream {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let one = encode(&[b"GET", key.as_bytes()]);
+    let one = encode(args);
     let all: Vec<u8> = one.iter().copied().cycle().take(one.len() * n).collect();
     s.write_all(&all).unwrap();
     s
@@ -319,6 +324,34 @@ fn slow_reader_is_cut_off_at_the_hard_limit() {
     assert!(log.contains(" cmd=get user=default"), "{log}");
     drop(slow);
     assert_eq!(c.cmd(&["PING"]), simple("PONG"));
+}
+
+/// The case: a client pipelining LRANGE of a large list (10,000
+/// items, ~1 MiB per reply) that never reads is disconnected at its hard
+/// limit, and the server's memory stays bounded.
+#[test]
+fn slow_lrange_reader_is_cut_off_at_the_hard_limit() {
+    let s = Logged::start(&["--client-output-buffer-limit", "normal 32mb 0 0"]);
+    let mut c = s.conn();
+    let item = "i".repeat(100);
+    for _ in 0..10 {
+        let mut push = vec!["RPUSH", "biglist"];
+        push.extend(std::iter::repeat_n(item.as_str(), 1000));
+        c.cmd(&push);
+    }
+    assert_eq!(c.cmd(&["LLEN", "biglist"]), int(10_000));
+    let (_, rss_before) = rss_kib(s.pid());
+    let before = total_connections(&mut c);
+    let slow = pipeline_requests(s.port, &[b"LRANGE", b"biglist", b"0", b"-1"], 1024);
+    wait_gone(&mut c, before);
+    let (peak, rss_after) = rss_kib(s.pid());
+    eprintln!(
+        "slow LRANGE reader (hard limit 32mb): RSS before {rss_before} KiB, peak {peak} KiB, after {rss_after} KiB"
+    );
+    assert!(peak < rss_before + 96 * 1024, "peak RSS {peak} KiB from {rss_before} KiB");
+    assert!(s.log().contains(" cmd=lrange user=default"), "{}", s.log());
+    drop(slow);
+    assert_eq!(c.cmd(&["LLEN", "biglist"]), int(10_000));
 }
 
 /// Without any limit (Redis's default for normal clients) the same client
