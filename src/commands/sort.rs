@@ -170,22 +170,21 @@ fn sort_generic(ctx: &mut Ctx, args: &[Bytes], readonly: bool) -> CmdResult {
     let mut bad_score = false;
     if !o.dontsort {
         for it in &mut items {
+            // The BY value, or `None` to sort by the element itself.
             let byval = match o.by {
                 Some(pattern) => match lookup_by_pattern(db, pattern, &it.elem, now) {
-                    Some(v) => v,
+                    Some(v) => Some(v),
                     None => continue,
                 },
-                None => it.elem.clone(),
+                None => None,
             };
             if o.alpha {
-                if o.by.is_some() {
-                    it.by = Some(byval);
-                }
-            } else {
-                match sort_score(&byval) {
-                    Some(s) => it.score = s,
-                    None => bad_score = true,
-                }
+                it.by = byval;
+                continue;
+            }
+            match sort_score(byval.as_deref().unwrap_or(&it.elem)) {
+                Some(s) => it.score = s,
+                None => bad_score = true,
             }
         }
         items.sort_by(|a, b| {

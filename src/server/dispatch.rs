@@ -71,7 +71,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         Ok(id) => {
             let spec = commands::table().entries[id].spec;
             if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
-                queue(srv, client, id, args);
+                queue(client, id, args);
             } else {
                 run(srv, client, id, args, true, started);
                 if client.blocked.is_some() {
@@ -265,14 +265,13 @@ fn reject(srv: &mut Server, client: &mut Client, id: Option<usize>, e: &CmdError
 
 /// Inside MULTI: queue the command and answer `+QUEUED`. Like Redis, a
 /// transaction already doomed keeps answering QUEUED without storing.
-fn queue(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+fn queue(client: &mut Client, id: usize, args: &[Bytes]) {
     let doomed = client.dirty_cas;
     let m = client.multi.as_mut().expect("in MULTI");
     if !m.failed && !doomed {
         m.queued_bytes += args.iter().map(|a| a.len()).sum::<usize>();
         m.queue.push((id, args.to_vec()));
     }
-    let _ = srv;
     client.out.simple("QUEUED");
 }
 
