@@ -564,3 +564,25 @@ impl TestRng {
 pub fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok()).unwrap_or(default)
 }
+
+/// A scenario with several connections: it gets a way to open them and
+/// returns every reply it saw (`run_ours`, `run_both`).
+pub type Scenario = fn(&mut dyn FnMut() -> Conn) -> Vec<Reply>;
+
+/// Runs `scenario` against a fresh server of ours.
+pub fn run_ours(scenario: Scenario) -> Vec<Reply> {
+    let s = TestServer::start(&[]);
+    let port = s.port;
+    scenario(&mut || Conn::connect(port))
+}
+
+/// Runs `scenario` against ours and a real redis-server; the reply logs
+/// must be identical.
+pub fn run_both(scenario: Scenario) -> Vec<Reply> {
+    let ours = run_ours(scenario);
+    let redis = RealRedis::start(&[]);
+    let port = redis.port;
+    let theirs = scenario(&mut || Conn::connect(port));
+    assert_eq!(ours, theirs, "reply logs differ (left: ours, right: redis-server)");
+    ours
+}

@@ -6,24 +6,6 @@ use std::time::Duration;
 
 use crate::common::*;
 
-/// A scenario gets a way to open connections and returns every reply it saw.
-type Scenario = fn(&mut dyn FnMut() -> Conn) -> Vec<Reply>;
-
-fn run_ours(scenario: Scenario) -> Vec<Reply> {
-    let s = TestServer::start(&[]);
-    let port = s.port;
-    scenario(&mut || Conn::connect(port))
-}
-
-fn run_both(scenario: Scenario) -> Vec<Reply> {
-    let ours = run_ours(scenario);
-    let redis = RealRedis::start(&[]);
-    let port = redis.port;
-    let theirs = scenario(&mut || Conn::connect(port));
-    assert_eq!(ours, theirs, "reply logs differ (left: ours, right: redis-server)");
-    ours
-}
-
 fn queued() -> Reply {
     simple("QUEUED")
 }
