@@ -32,6 +32,7 @@ Examples:
 ";
 
 fn main() {
+    redis_rs_server::sys::tune_allocator();
     let args: Vec<OsString> = std::env::args_os().collect();
     let startup = match from_args(&args) {
         Ok(Invocation::Run(startup)) => startup,

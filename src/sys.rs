@@ -5,7 +5,8 @@
 //! signal handlers that must act while the command thread is busy (a second
 //! SIGINT during a long save), and the async-signal-safe pieces such a
 //! handler may use (`open`/`write`/`close`, `unlink`, `_exit`), and the
-//! scheduling priority of a background thread (`setpriority`).
+//! scheduling class of a background thread (`sched_setscheduler`), and a
+//! malloc parameter (`mallopt`).
 //!
 //! With `alloc`, this is where the crate's `unsafe` lives; every block says
 //! why it is sound, and every function has a test. Imports nothing of the
@@ -16,30 +17,76 @@ use std::ffi::{CStr, c_int};
 use std::io;
 
 // ---------------------------------------------------------------------------
-// Thread priority.
+// Thread scheduling and the allocator.
 
-/// The nice value of the calling thread (Linux: a thread id names that
-/// thread alone in `getpriority`/`setpriority`).
-pub fn thread_nice() -> i32 {
+/// The kernel's id of the calling thread.
+pub fn thread_id() -> i32 {
     // SAFETY: gettid has no preconditions and cannot fail.
-    let tid = unsafe { libc::gettid() };
-    // SAFETY: getpriority reads the scheduling value of our own thread; -1
-    // is also a valid nice value, which is what we return then.
-    unsafe { libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t) }
+    unsafe { libc::gettid() }
 }
 
-/// Makes the calling thread `by` nice steps kinder to the others (at most
-/// 19), so background work (writing a snapshot) yields the CPU to the
-/// command thread on a busy machine.
-pub fn lower_thread_priority(by: i32) -> io::Result<()> {
-    let target = (thread_nice() + by).min(19);
-    // SAFETY: as in thread_nice; raising our own nice value needs no privilege.
-    let tid = unsafe { libc::gettid() };
-    // SAFETY: setpriority on our own thread id with a value in range.
-    if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, target) } == -1 {
+/// How the kernel schedules a thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadClass {
+    /// `SCHED_IDLE`: runs only on a CPU no other thread wants; any other
+    /// thread that wakes up takes the CPU at once.
+    Idle,
+    /// `SCHED_OTHER` at this nice value.
+    Normal(i32),
+}
+
+/// Puts thread `tid` of this process in `class`. Any thread may enter
+/// `Idle` or raise its nice value; leaving `Idle` needs `CAP_SYS_NICE` or
+/// an `RLIMIT_NICE` that allows the nice value (EPERM otherwise).
+pub fn set_thread_class(tid: i32, class: ThreadClass) -> io::Result<()> {
+    let (policy, nice) = match class {
+        ThreadClass::Idle => (libc::SCHED_IDLE, None),
+        ThreadClass::Normal(nice) => (libc::SCHED_OTHER, Some(nice)),
+    };
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is an initialized sched_param that outlives the call;
+    // a bad tid or a refused change is reported as -1 and errno.
+    if unsafe { libc::sched_setscheduler(tid, policy, &param) } == -1 {
         return Err(io::Error::last_os_error());
     }
+    if let Some(nice) = nice {
+        // SAFETY: setpriority on one thread id of ours; errors as -1/errno.
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    }
     Ok(())
+}
+
+/// The class thread `tid` is scheduled in.
+pub fn thread_class(tid: i32) -> io::Result<ThreadClass> {
+    // SAFETY: sched_getscheduler only reads the policy of a thread id;
+    // errors as -1/errno.
+    let policy = unsafe { libc::sched_getscheduler(tid) };
+    if policy == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    if policy == libc::SCHED_IDLE {
+        return Ok(ThreadClass::Idle);
+    }
+    // SAFETY: getpriority reads the nice value of one thread id; -1 is
+    // also a valid nice value, which is what we return then.
+    Ok(ThreadClass::Normal(unsafe { libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t) }))
+}
+
+/// Makes glibc's malloc free without deferred work: no "fastbins", whose
+/// chunks pile up while values are overwritten and are then merged all at
+/// once by whichever allocation of a kilobyte or more comes next (100 ms
+/// with a million keys rewritten, on the command thread). Small blocks
+/// still come from glibc's per-thread cache. (Tested in
+/// tests/allocator_tuning.rs, a process of its own.)
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a malloc parameter; M_MXFAST 0 is in
+    // range and allowed at any time (glibc merges the fastbins first).
+    unsafe {
+        libc::mallopt(libc::M_MXFAST, 0);
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -324,17 +371,37 @@ mod tests {
     }
 
     #[test]
-    fn lowering_priority_touches_only_the_calling_thread() {
-        let before = thread_nice();
-        let inside = std::thread::spawn(|| {
-            let start = thread_nice();
-            lower_thread_priority(5).unwrap();
-            (start, thread_nice())
+    fn thread_class_changes_only_the_named_thread() {
+        let me = thread_class(thread_id()).unwrap();
+        let (inside, before) = std::thread::spawn(|| {
+            let tid = thread_id();
+            let before = thread_class(tid).unwrap();
+            set_thread_class(tid, ThreadClass::Idle).unwrap();
+            (thread_class(tid).unwrap(), before)
         })
         .join()
         .unwrap();
-        assert_eq!(inside.1, (inside.0 + 5).min(19));
-        assert_eq!(thread_nice(), before);
+        assert_eq!(before, me);
+        assert_eq!(inside, ThreadClass::Idle);
+        assert_eq!(thread_class(thread_id()).unwrap(), me);
+        // Another thread of ours, by id: into Idle, and back to normal
+        // (allowed here only with the privilege to lower a nice value).
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            tx.send(thread_id()).unwrap();
+            let _ = stop_rx.recv();
+        });
+        let tid = rx.recv().unwrap();
+        set_thread_class(tid, ThreadClass::Idle).unwrap();
+        assert_eq!(thread_class(tid).unwrap(), ThreadClass::Idle);
+        match set_thread_class(tid, ThreadClass::Normal(19)) {
+            Ok(()) => assert_eq!(thread_class(tid).unwrap(), ThreadClass::Normal(19)),
+            Err(e) => assert_eq!(e.raw_os_error(), Some(libc::EPERM)),
+        }
+        stop_tx.send(()).unwrap();
+        other.join().unwrap();
+        assert!(set_thread_class(-5, ThreadClass::Idle).is_err());
     }
 
     #[test]

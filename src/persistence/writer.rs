@@ -1,4 +1,4 @@
-//! Writing an RDB file safely: into `temp-<pid>.rdb` beside the target,
+//! Writing an RDB file safely: into a temp file beside the target,
 //! with a running CRC-64 (the trailer; zero when `rdbchecksum no`), fsynced
 //! (also every 4 MiB with `rdb-save-incremental-fsync`), renamed over the
 //! target, and the directory fsynced. A failed or abandoned write removes
@@ -6,19 +6,20 @@
 //!
 //! `spawn` runs such a write on its own thread, fed chunks of RDB bytes
 //! through a channel (the fork-free BGSAVE); it reports the outcome once.
+//! That thread is in the kernel's idle class: it only gets CPUs that no
+//! other thread wants, so it never delays the command thread; one that
+//! gets none for long is raised by the caller (`promote`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use super::crc64::Crc64;
-
-/// How much nicer than the command thread the writer thread runs.
-const WRITER_NICE: i32 = 10;
+use crate::sys::ThreadClass;
 
 const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -154,8 +155,14 @@ pub struct Writer {
     spare: mpsc::Receiver<Vec<u8>>,
     /// Bytes (allocated) sent but not yet written.
     queued: Arc<AtomicUsize>,
-    /// The command thread is serving clients: write in short bursts.
-    busy: Arc<AtomicBool>,
+    /// Bytes written so far (progress, to tell a starved writer).
+    written: Arc<AtomicU64>,
+    /// The writer thread's kernel id (0 until it has started).
+    tid: Arc<AtomicI32>,
+    /// The class of the thread that started the writer.
+    home: ThreadClass,
+    /// The temp file being written.
+    tmp: PathBuf,
     cancel: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     result: Option<tokio::sync::oneshot::Receiver<Result<u64, String>>>,
@@ -173,25 +180,65 @@ impl Writer {
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let queued = Arc::new(AtomicUsize::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
-        let busy = Arc::new(AtomicBool::new(false));
-        let (q, c, b) = (queued.clone(), cancel.clone(), busy.clone());
+        let written = Arc::new(AtomicU64::new(0));
+        let tid = Arc::new(AtomicI32::new(0));
+        let (q, c, w, t) = (queued.clone(), cancel.clone(), written.clone(), tid.clone());
+        let tmp_path = tmp.clone();
         let thread = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
-                // Compressing and writing must not take a core from the
-                // command thread on a busy machine (Redis's child competes
-                // the same way; this is what keeps the write latency flat).
-                let _ = crate::sys::lower_thread_priority(WRITER_NICE);
-                let result = run(&rx, &spare_tx, tmp, &dest, opts, (&q, &c, &b));
+                // Compressing and writing must never take a core from the
+                // command thread: the writer runs only on CPUs nothing else
+                // wants, and yields them at once (Redis's fork child competes
+                // as an equal, which is what shows in its write latency).
+                let me = crate::sys::thread_id();
+                let _ = crate::sys::set_thread_class(me, ThreadClass::Idle);
+                t.store(me, Ordering::Release);
+                let result = run(&rx, &spare_tx, tmp, &dest, opts, (&q, &c, &w));
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("Can't save in background: {e}"))?;
-        Ok(Writer { tx: Some(tx), spare, queued, busy, cancel, thread: Some(thread), result: Some(done_rx) })
+        let home = crate::sys::thread_class(crate::sys::thread_id()).unwrap_or(ThreadClass::Normal(0));
+        Ok(Writer {
+            tx: Some(tx),
+            spare,
+            queued,
+            written,
+            tid,
+            home,
+            tmp: tmp_path,
+            cancel,
+            thread: Some(thread),
+            result: Some(done_rx),
+        })
     }
 
-    /// Tells the writer whether the command thread is serving clients.
-    pub fn set_busy(&self, busy: bool) {
-        self.busy.store(busy, Ordering::Relaxed);
+    /// Bytes the writer has written so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Is the writer thread runnable (running or waiting for a CPU), rather
+    /// than sleeping or waiting for the disk? (Linux: its /proc state.)
+    pub fn runnable(&self) -> bool {
+        let tid = self.tid.load(Ordering::Acquire);
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
+        // "tid (comm) S ...": the state follows the last parenthesis.
+        stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('R'))
+    }
+
+    /// Moves a writer that gets no idle CPU (other processes keep every core
+    /// busy) to the class of the thread that started it, so the save ends
+    /// (the writer then competes for the CPU as Redis's fork child does).
+    /// Needs the privilege to leave `SCHED_IDLE`: `CAP_SYS_NICE`, or an
+    /// `RLIMIT_NICE` that allows the nice value (systemd: `LimitNICE=+0`
+    /// for nice 0); the error says why it was refused.
+    pub fn promote(&self) -> Result<(), String> {
+        let tid = self.tid.load(Ordering::Acquire);
+        if tid == 0 {
+            return Err("the writer thread has not started".into());
+        }
+        crate::sys::set_thread_class(tid, self.home).map_err(|e| strerror(&e))
     }
 
     /// An empty buffer of at least `capacity` bytes, reused if one came back.
@@ -237,16 +284,20 @@ impl Writer {
         self.result.take().expect("outcome once")
     }
 
-    /// Abandons the write: the temp file is removed and the target left
-    /// alone (unless the rename already happened). Waits for the thread.
+    /// Abandons the write: the temp file is removed now and the target left
+    /// alone (unless the rename already happened). The thread is not waited
+    /// for: it stops at its next chunk and ends by itself (a writer starved
+    /// of CPU would keep the command thread waiting).
     pub fn abort(&mut self) {
         self.cancel.store(true, Ordering::Release);
         self.tx = None;
-        self.join();
+        let _ = std::fs::remove_file(&self.tmp);
+        self.thread = None;
     }
 
-    /// Waits for the thread to end.
-    pub fn join(&mut self) {
+    /// Waits for the thread to end (tests).
+    #[cfg(test)]
+    fn join(&mut self) {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -281,8 +332,6 @@ pub struct WriterOptions {
 
 /// Written buffers kept for reuse.
 const SPARE_BUFFERS: usize = 4;
-/// Pause after each chunk while the command thread is busy.
-const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_micros(300);
 
 fn run(
     rx: &mpsc::Receiver<Msg>,
@@ -290,7 +339,7 @@ fn run(
     tmp: PathBuf,
     dest: &Path,
     opts: WriterOptions,
-    (queued, cancel, busy): (&AtomicUsize, &AtomicBool, &AtomicBool),
+    (queued, cancel, written): (&AtomicUsize, &AtomicBool, &AtomicU64),
 ) -> Result<u64, String> {
     let mut file = RdbFile::create(tmp, opts.checksum, opts.incremental_fsync)?;
     let mut compressed = Vec::new();
@@ -308,16 +357,9 @@ fn run(
                 key_delay(opts.key_delay, keys);
                 queued.fetch_sub(bytes.capacity(), Ordering::Relaxed);
                 r?;
+                written.store(file.written(), Ordering::Relaxed);
                 bytes.clear();
                 let _ = spare.try_send(bytes);
-                // Work in bursts of one chunk: while clients are being
-                // served, pause between bursts so a core is free for the
-                // command thread (and the clients) rather than shared.
-                if busy.load(Ordering::Relaxed) {
-                    std::thread::sleep(BUSY_PAUSE);
-                } else {
-                    std::thread::yield_now();
-                }
                 if cancel.load(Ordering::Acquire) {
                     return Err("saving abandoned".into());
                 }

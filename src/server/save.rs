@@ -33,6 +33,10 @@ use crate::util::time::unix_ms;
 const SLICE_BUSY: Duration = Duration::from_micros(100);
 /// Longest walk slice when no command ran since the previous slice.
 const SLICE_IDLE: Duration = Duration::from_millis(2);
+/// A writer with work that wrote nothing for this long is starved.
+const STARVED_AFTER: Duration = Duration::from_secs(1);
+/// The walk takes idle slices only after this long without commands.
+const IDLE_AFTER: Duration = Duration::from_millis(20);
 /// Buckets one walk step visits before the clock is read again (about
 /// 10 µs of work).
 const STEP_BUCKETS: usize = 64;
@@ -121,6 +125,12 @@ pub struct Bgsave {
     slices: u64,
     /// Commands processed when the previous slice ended.
     commands_seen: u64,
+    /// When the walk last saw commands run between two of its slices.
+    last_busy: Instant,
+    /// The writer's progress as last seen, and when it last moved.
+    writer_seen: (u64, Instant),
+    /// The starved writer has been raised (or refused): done once.
+    writer_promoted: bool,
 }
 
 impl Bgsave {
@@ -152,6 +162,33 @@ impl Bgsave {
         self.writer.send(chunk, keys)
     }
 
+    /// Raises the writer (an idle-class thread) once if it had work, wrote
+    /// nothing for `STARVED_AFTER` and is waiting for a CPU, not for the
+    /// disk: other threads keep every CPU busy.
+    fn watch_writer(&mut self, pending: bool) {
+        let written = self.writer.written();
+        if written != self.writer_seen.0 || !pending {
+            self.writer_seen = (written, Instant::now());
+            return;
+        }
+        if self.writer_promoted || self.writer_seen.1.elapsed() < STARVED_AFTER {
+            return;
+        }
+        if !self.writer.runnable() {
+            self.writer_seen.1 = Instant::now();
+            return;
+        }
+        self.writer_promoted = true;
+        match self.writer.promote() {
+            Ok(()) => crate::log::warning(
+                "Background saving: the writer got no idle CPU for a second; it now competes for the CPU like the command thread",
+            ),
+            Err(e) => crate::log::warning(&format!(
+                "Background saving: the writer gets no idle CPU and cannot be raised ({e}); the save goes on when a CPU is free"
+            )),
+        }
+    }
+
     pub fn elapsed_secs(&self) -> i64 {
         (unix_ms() / 1000).saturating_sub(self.start_unix) as i64
     }
@@ -172,15 +209,21 @@ fn free_table(t: crate::types::dict::Dict<crate::keyspace::Entry>) {
     lazyfree::free_later(t, n);
 }
 
-/// `dir/temp-<pid>.rdb` and `dir/dbfilename`, absolute.
-fn paths(srv: &Server) -> (PathBuf, PathBuf) {
+/// `dir/temp-<pid>.rdb` (SAVE) or `dir/temp-<pid>-<n>.rdb` (BGSAVE `n`:
+/// an abandoned writer still running never shares a name with the next
+/// save), and `dir/dbfilename`, absolute.
+fn paths(srv: &Server, bgsave: Option<u64>) -> (PathBuf, PathBuf) {
     let dir = Path::new(&srv.config.dir);
     let dir = if dir.is_absolute() {
         dir.to_path_buf()
     } else {
         std::env::current_dir().map(|c| c.join(dir)).unwrap_or_else(|_| dir.to_path_buf())
     };
-    (dir.join(format!("temp-{}.rdb", std::process::id())), dir.join(&srv.config.dbfilename))
+    let tmp = match bgsave {
+        None => format!("temp-{}.rdb", std::process::id()),
+        Some(n) => format!("temp-{}-{n}.rdb", std::process::id()),
+    };
+    (dir.join(tmp), dir.join(&srv.config.dbfilename))
 }
 
 /// Writes a snapshot of the whole dataset to `dir/dbfilename` before
@@ -191,7 +234,7 @@ pub fn save_sync(srv: &mut Server) -> Result<(), String> {
         return Err("Can't save while loading the dataset".into());
     }
     abort_bgsave(srv);
-    let (tmp, dest) = paths(srv);
+    let (tmp, dest) = paths(srv, None);
     let now = unix_ms();
     match write_dataset(srv, tmp, &dest, now) {
         Ok(_) => {
@@ -270,7 +313,7 @@ fn write_dataset(srv: &Server, tmp: PathBuf, dest: &Path, now: u64) -> Result<u6
 pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     srv.persist.saves += 1;
     srv.persist.last_bgsave_try = now_secs();
-    let (tmp, dest) = paths(srv);
+    let (tmp, dest) = paths(srv, Some(srv.persist.next_id + 1));
     let key_delay = delay(srv, "rdb-key-save-delay");
     let opts = WriterOptions {
         checksum: srv.config.rdbchecksum,
@@ -327,6 +370,9 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
         walk_time: Duration::ZERO,
         slices: 0,
         commands_seen: 0,
+        last_busy: Instant::now(),
+        writer_seen: (0, Instant::now()),
+        writer_promoted: false,
     });
     crate::log::notice("Background saving started (fork-free snapshot)");
     srv.persist.wake.notify_one();
@@ -363,9 +409,14 @@ fn walk_slice(srv: &mut Server, id: u64) -> Slice {
     let Some(b) = persist.bgsave.as_mut().filter(|b| b.id == id) else {
         return Slice::Gone;
     };
-    let busy = stats.total_commands != b.commands_seen;
-    b.commands_seen = stats.total_commands;
-    b.writer.set_busy(busy);
+    if stats.total_commands != b.commands_seen {
+        b.commands_seen = stats.total_commands;
+        b.last_busy = Instant::now();
+    }
+    // Clients that just sent nothing may be about to: long slices wait
+    // until none came for a while.
+    let busy = b.last_busy.elapsed() < IDLE_AFTER;
+    b.watch_writer(b.writer.queued() > 0);
     let slice = if busy { SLICE_BUSY } else { SLICE_IDLE };
     let (max_queued, chunk_bytes) = (b.max_queued, b.chunk_bytes);
     if b.writer.queued() > max_queued {
@@ -441,8 +492,10 @@ fn finish_bgsave(srv: &mut Server, id: u64, result: Result<u64, String>) {
     if srv.persist.bgsave.as_ref().map(|b| b.id) != Some(id) {
         return;
     }
-    let mut b = srv.persist.bgsave.take().expect("checked above");
-    b.writer.join();
+    // The writer thread has sent its outcome and is exiting; it is not
+    // joined here: at its lower priority it may wait tens of milliseconds
+    // for a CPU before it ends, and the command thread would wait with it.
+    let b = srv.persist.bgsave.take().expect("checked above");
     for db in &mut srv.keyspace.dbs {
         db.snapshot_abort(&mut free_table);
     }
@@ -562,7 +615,7 @@ pub fn debug_reload(srv: &mut Server, nosave: bool, noflush: bool, merge: bool) 
     if !nosave {
         save_sync(srv).map_err(|_| "ERR".to_string())?;
     }
-    let (_, dest) = paths(srv);
+    let (_, dest) = paths(srv, None);
     let opts = LoadOptions {
         now_ms: unix_ms(),
         verify_checksum: srv.config.rdbchecksum,
@@ -648,7 +701,7 @@ type LoadOutcome = Result<Option<(Vec<Db>, LoadStats)>, LoadError>;
 /// meanwhile INFO shows `loading:1` and commands without the LOADING flag
 /// are refused. `None` when there is no file.
 pub fn start_loading(srv: &mut Server) -> Option<oneshot::Receiver<LoadOutcome>> {
-    let (_, dest) = paths(srv);
+    let (_, dest) = paths(srv, None);
     let total_bytes = match std::fs::metadata(&dest) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(_) => 0,

@@ -494,7 +494,8 @@ fn kill_during_bgsave_leaves_the_previous_dump() {
         assert_eq!(c.cmd(&["DEBUG", "POPULATE", "50000"]), ok());
         assert_eq!(c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "100"]), ok());
         assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
-        let temp = dir.path().join(format!("temp-{}.rdb", s.child.id()));
+        // The first BGSAVE of this process writes temp-<pid>-1.rdb.
+        let temp = dir.path().join(format!("temp-{}-1.rdb", s.child.id()));
         wait_for("the temp file", || std::fs::metadata(&temp).is_ok_and(|m| m.len() > 0));
         s.child.kill().expect("kill -9");
         s.child.wait().unwrap();
