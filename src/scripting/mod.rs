@@ -338,15 +338,7 @@ pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> Cmd
     let no_good_replicas = ctx.srv.replicas_missing;
     let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.evict.pre_command_oom;
     if !flags.compat && !flags.no_writes {
-        if crate::server::save::writes_denied(ctx.srv) {
-            return Err(MISCONF_SCRIPT);
-        }
-        if read_only {
-            return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
-        }
-        if no_good_replicas {
-            return Err(CmdError::text("NOREPLICAS Not enough good replicas to write."));
-        }
+        may_write(ctx.srv, read_only)?;
     }
     if !flags.compat && oom && !flags.allow_oom && !flags.no_writes {
         return Err(CmdError::text(
@@ -362,6 +354,22 @@ pub fn eval(ctx: &mut Ctx, args: &[Bytes], by_sha: bool, read_only: bool) -> Cmd
     };
     let engine = ctx.srv.scripting.engine().clone();
     run(ctx, &engine, &script.func, Origin::Eval(key), keys, argv, limits)
+}
+
+/// Why a script that may write cannot run now (EVAL and FCALL alike):
+/// a failed save with `stop-writes-on-bgsave-error`, a `*_RO` command,
+/// too few good replicas.
+fn may_write(srv: &crate::server::Server, read_only: bool) -> CmdResult {
+    if crate::server::save::writes_denied(srv) {
+        return Err(MISCONF_SCRIPT);
+    }
+    if read_only {
+        return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
+    }
+    if srv.replicas_missing {
+        return Err(CmdError::text("NOREPLICAS Not enough good replicas to write."));
+    }
+    Ok(())
 }
 
 /// FCALL / FCALL_RO.
@@ -380,15 +388,7 @@ pub fn fcall(ctx: &mut Ctx, args: &[Bytes], read_only: bool) -> CmdResult {
     let no_good_replicas = ctx.srv.replicas_missing;
     let oom = ctx.srv.config.maxmemory != 0 && ctx.srv.evict.pre_command_oom;
     if !flags.no_writes {
-        if crate::server::save::writes_denied(ctx.srv) {
-            return Err(MISCONF_SCRIPT);
-        }
-        if read_only {
-            return Err(CmdError::err("Can not execute a script with write flag using *_ro command."));
-        }
-        if no_good_replicas {
-            return Err(CmdError::text("NOREPLICAS Not enough good replicas to write."));
-        }
+        may_write(ctx.srv, read_only)?;
     }
     if oom && !flags.allow_oom && !flags.no_writes {
         return Err(CmdError::text(
