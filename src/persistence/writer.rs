@@ -389,13 +389,21 @@ mod tests {
         let d = tmpdir("a");
         let dest = d.join("dump.rdb");
         std::fs::write(&dest, b"old").unwrap();
-        let mut w = Writer::spawn(d.join("temp.rdb"), dest.clone(), OPTS).unwrap();
+        // Each save has its own temp name, as BGSAVE does: the abandoned
+        // writer is detached and may still be ending while the next runs.
+        let mut w = Writer::spawn(d.join("temp-1.rdb"), dest.clone(), OPTS).unwrap();
         assert!(w.send(b"123456789".to_vec(), 0));
         w.abort();
         assert_eq!(std::fs::read(&dest).unwrap(), b"old");
-        assert!(!d.join("temp.rdb").exists());
+        // The detached thread may create the file after abort removed it;
+        // it removes it again when it sees the cancel.
+        let gone = (0..500).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            !d.join("temp-1.rdb").exists()
+        });
+        assert!(gone, "abandoned temp file left behind");
 
-        let mut w = Writer::spawn(d.join("temp.rdb"), dest.clone(), OPTS).unwrap();
+        let mut w = Writer::spawn(d.join("temp-2.rdb"), dest.clone(), OPTS).unwrap();
         assert!(w.send(b"1234".to_vec(), 0));
         assert!(w.send(b"56789".to_vec(), 0));
         let rx = w.finish();
