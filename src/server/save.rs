@@ -6,10 +6,11 @@
 //!
 //! A BGSAVE freezes every non-empty table and attaches a snapshot state to
 //! it (`Db::snapshot_begin`), sends the header to a writer thread, and
-//! wakes `run`, a local task that walks the tables in slices of about a
-//! millisecond, yielding to the connections between slices and pausing
-//! while the writer lags. Writes meanwhile serialize the buckets they touch
-//! first, so the file is the dataset at the moment BGSAVE was accepted.
+//! wakes `run`, a local task that walks the tables in short slices (20 µs
+//! while clients send commands, 2 ms when idle), yielding to the
+//! connections between slices and pausing while the writer lags. Writes
+//! meanwhile serialize the buckets they touch first, so the file is the
+//! dataset at the moment BGSAVE was accepted.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -29,8 +30,12 @@ use crate::scripting::functions::RestorePolicy;
 use crate::util::time::unix_ms;
 
 /// Longest walk slice on the command thread while clients send commands
-/// (a client's request waits at most this long behind the walk).
-const SLICE_BUSY: Duration = Duration::from_micros(100);
+/// (a client's request waits at most this long behind the walk). Under
+/// write load the writer paces the save, not the walk, so short slices
+/// cost nothing in save time: 100 µs gave a write p95 during saves of
+/// 0.47-0.50 ms, 30 µs 0.38-0.42, 15 µs 0.36-0.38 (bench-snapshot, 50
+/// clients, 0.31-0.37 without a save).
+const SLICE_BUSY: Duration = Duration::from_micros(20);
 /// Longest walk slice when no command ran since the previous slice.
 const SLICE_IDLE: Duration = Duration::from_millis(2);
 /// A writer with work that wrote nothing for this long is starved.
