@@ -136,8 +136,12 @@ impl TableSnapshot {
                 let mut acc = 0u8;
                 for i in idx..touched_to {
                     dict.for_each_in_bucket(t, i, |e| {
-                        acc ^= e.key().first().copied().unwrap_or(0)
-                            ^ e.value.as_str().and_then(|s| s.first().copied()).unwrap_or(0);
+                        acc ^= e.key().first().copied().unwrap_or(0);
+                        // Every cache line of a string value, not only the
+                        // first: the copy into the output would miss on each.
+                        if let Some(s) = e.value.as_str() {
+                            acc ^= s.iter().step_by(64).fold(s.last().copied().unwrap_or(0), |a, &b| a ^ b);
+                        }
                     });
                 }
                 std::hint::black_box(acc);
