@@ -43,7 +43,7 @@ const STARVED_AFTER: Duration = Duration::from_secs(1);
 /// The walk takes idle slices only after this long without commands.
 const IDLE_AFTER: Duration = Duration::from_millis(20);
 /// Buckets one walk step visits before the clock is read again (about
-/// 4 µs of work at ~250 ns a key).
+/// 4-6 µs of work at 250-350 ns a key).
 const STEP_BUCKETS: usize = 16;
 /// The walk pauses while the writer has more than this queued: 1/64 of the
 /// memory in use, between these bounds (the save's memory overhead).
