@@ -36,7 +36,7 @@ use crate::util::time::unix_ms;
 /// 0.47-0.50 ms, 30 µs 0.38-0.42, 15 µs 0.36-0.38 (bench-snapshot, 50
 /// clients, 0.31-0.37 without a save).
 const SLICE_BUSY: Duration = Duration::from_micros(20);
-/// Longest walk slice when no command ran since the previous slice.
+/// Longest walk slice once no command has run for `IDLE_AFTER`.
 const SLICE_IDLE: Duration = Duration::from_millis(2);
 /// A writer with work that wrote nothing for this long is starved.
 const STARVED_AFTER: Duration = Duration::from_secs(1);
