@@ -7,12 +7,13 @@ dataset (default 1M keys, values of mixed sizes) it measures:
   * RSS before the save (idle) and the peak RSS while saving under full
     write load (ours: the process; redis: parent + fork child);
   * write latency (redis-benchmark SET, random keys of the dataset) without
-    a save and while saves run back to back for the whole run: p50, p99, max;
+    a save and while saves run back to back: p50, p99 (medians of the
+    rounds; the phases alternate so drift falls on both), max (of all);
   * the time one BGSAVE takes on an idle server and under write load;
   * the time to load the dump at startup ("DB loaded from disk").
 
     cargo build --release
-    scripts/bench-snapshot.py [--keys 1000000] [--requests 2000000] [--json out.json]
+    scripts/bench-snapshot.py [--keys 1000000] [--requests 1000000] [--rounds 3] [--json out.json]
 
 Not a test: the machine is shared and noisy; run it a few times. The
 dataset mixes strings, lists, hashes, sets and sorted sets (`load_dataset`).
@@ -194,15 +195,56 @@ def benchmark(port, keys, requests):
     return {"rps": f[0], "avg_ms": f[1], "p50_ms": f[3], "p95_ms": f[4], "p99_ms": f[5], "max_ms": f[6]}
 
 
-def timed_bgsave(c):
+def timed_bgsave(c, poll=0.002):
     t = time.time()
     c.cmd("BGSAVE")
     while c.info()["rdb_bgsave_in_progress"] == "1":
-        time.sleep(0.002)
+        time.sleep(poll)
     return time.time() - t
 
 
-def run(kind, port, keys, requests):
+class Background:
+    """What runs beside redis-benchmark in a phase, alike in both phases
+    except for the saves: the RSS sampler (alone it raised our write p99
+    from ~0.45 to ~0.73 ms) and a client polling INFO persistence every
+    POLL_S; with `save`, that client also starts a BGSAVE whenever none
+    runs (saves back to back)."""
+
+    POLL_S = 0.01
+
+    def __init__(self, port, pid, save):
+        self.port, self.save, self.saves = port, save, []
+        self.sampler = RssSampler(pid)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop)
+
+    def loop(self):
+        c = Conn(self.port)
+        while not self.stop.is_set():
+            if self.save:
+                self.saves.append(timed_bgsave(c, self.POLL_S))
+            else:
+                c.info()
+                time.sleep(self.POLL_S)
+
+    def __enter__(self):
+        self.sampler.__enter__()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.sampler.__exit__(*exc)
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def run(kind, port, keys, requests, rounds):
     d = tempfile.mkdtemp(prefix=f"bench-snap-{kind}-")
     p, c, log = start(kind, port, d)
     try:
@@ -212,28 +254,22 @@ def run(kind, port, keys, requests):
         time.sleep(1)
         rss_before = rss_total(p.pid)
         idle_save_s = timed_bgsave(c)
-        # The RSS sampler runs in both phases: it costs the machine CPU
-        # (alone it raised our write p99 without a save from ~0.45 to
-        # ~0.73 ms), so the two phases differ only by the saves.
-        with RssSampler(p.pid):
-            base = benchmark(port, keys, requests)
-        rss_before_load = rss_total(p.pid)  # after the baseline writes
-        # Saves back to back while redis-benchmark writes.
-        stop = threading.Event()
-        saves = []
-
-        def saver():
-            sc = Conn(port)
-            while not stop.is_set():
-                saves.append(timed_bgsave(sc))
-
-        with RssSampler(p.pid) as sampler:
-            th = threading.Thread(target=saver)
-            th.start()
-            during = benchmark(port, keys, requests)
-            stop.set()
-            th.join()
-        peak = sampler.peak
+        # The two phases alternate, `rounds` times each, so machine drift
+        # falls on both; each phase's figures are the medians of its rounds.
+        phases = {False: [], True: []}
+        saves, peak, rss_before_load = [], 0, None
+        for _ in range(rounds):
+            for save in (False, True):
+                if save and rss_before_load is None:
+                    rss_before_load = rss_total(p.pid)  # after the first baseline writes
+                with Background(port, p.pid, save) as bg:
+                    phases[save].append(benchmark(port, keys, requests))
+                if save:
+                    saves += bg.saves
+                    peak = max(peak, bg.sampler.peak)
+        base, during = ({m: median([r[m] for r in phases[s]]) for m in phases[s][0]} for s in (False, True))
+        for m in ("max_ms",):
+            base[m], during[m] = max(r[m] for r in phases[False]), max(r[m] for r in phases[True])
         info = c.info()
         c.cmd("SAVE")
         c.cmd("SHUTDOWN", "NOSAVE")
@@ -264,6 +300,7 @@ def run(kind, port, keys, requests):
             "dump_mb": round(os.path.getsize(os.path.join(d, "dump.rdb")) / 2**20, 1),
             "writes_no_save": base,
             "writes_during_save": during,
+            "rounds": {"no_save": phases[False], "during_save": phases[True]},
         }
     finally:
         if p.poll() is None:
@@ -274,7 +311,8 @@ def run(kind, port, keys, requests):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys", type=int, default=1_000_000)
-    ap.add_argument("--requests", type=int, default=2_000_000)
+    ap.add_argument("--requests", type=int, default=1_000_000, help="per phase and round")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the two phases, alternating")
     ap.add_argument("--port", type=int, default=26300)
     ap.add_argument("--json")
     ap.add_argument("--only", choices=["ours", "redis"], help="measure one server")
@@ -290,10 +328,10 @@ def main():
     if not os.path.exists(OURS):
         sys.exit("build first: cargo build --release")
     if a.only:
-        r = run(a.only, a.port, a.keys, a.requests)
+        r = run(a.only, a.port, a.keys, a.requests, a.rounds)
         print(json.dumps(r, indent=2))
         return
-    results = [run("ours", a.port, a.keys, a.requests), run("redis", a.port + 1, a.keys, a.requests)]
+    results = [run("ours", a.port, a.keys, a.requests, a.rounds), run("redis", a.port + 1, a.keys, a.requests, a.rounds)]
     rows = [
         ("RSS before saves (MB)", "rss_before_saves_mb"),
         ("peak RSS during saves (MB)", "peak_rss_during_save_mb"),
@@ -310,6 +348,9 @@ def main():
     for phase in ("writes_no_save", "writes_during_save"):
         for m in ("rps", "p50_ms", "p99_ms", "max_ms"):
             print(f"{phase + ' ' + m:32}{results[0][phase][m]:>14}{results[1][phase][m]:>14}")
+    for phase in ("no_save", "during_save"):
+        for x in results:
+            print(f"{x['server']} p99 per round, {phase}: {[r['p99_ms'] for r in x['rounds'][phase]]}")
     o, r = results
     print(f"ours: p99 during/outside = {o['writes_during_save']['p99_ms'] / o['writes_no_save']['p99_ms']:.2f}, "
           f"redis: {r['writes_during_save']['p99_ms'] / r['writes_no_save']['p99_ms']:.2f}")
