@@ -169,7 +169,9 @@ fn read_some(server: &RefCell<Server>, slot: &ClientSlot) -> bool {
                     Err(std::io::ErrorKind::WouldBlock.into())
                 });
             }
-            server.borrow_mut().stats.net_input_bytes += n as u64;
+            let mut srv = server.borrow_mut();
+            srv.stats.net_input_bytes += n as u64;
+            srv.busy_poll.activity();
             client.last_interaction = Instant::now();
             true
         }

@@ -9,6 +9,7 @@
 pub mod acl;
 pub mod blocking;
 pub mod busy;
+pub mod busy_poll;
 pub mod client;
 pub mod clients;
 pub mod connection;
@@ -82,6 +83,8 @@ pub struct Server {
     pub evict: memory::EvictState,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
     pub persist: Box<save::Persist>,
+    /// Wakes the busy-polling task (`busy_poll`).
+    pub busy_poll: busy_poll::Poller,
     /// Pub/Sub channels and patterns with their subscribers.
     pub pubsub: pubsub::PubSub,
     /// Clients in MONITOR mode, by id.
@@ -119,6 +122,7 @@ impl Server {
             listeners: listener::Listeners::default(),
             evict: memory::EvictState::default(),
             persist: Box::default(),
+            busy_poll: busy_poll::Poller::default(),
             scripting: Box::new(crate::scripting::Scripting::new()),
             replicas_missing: false,
             pubsub: pubsub::PubSub::default(),
@@ -195,6 +199,7 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     tokio::task::spawn_local(cron::run(server.clone()));
     tokio::task::spawn_local(save::run(server.clone()));
     tokio::task::spawn_local(memory::eviction_task(server.clone()));
+    tokio::task::spawn_local(busy_poll::run(server.clone()));
     if let Some(rx) = loading {
         save::finish_loading(server.clone(), rx).await?;
     }

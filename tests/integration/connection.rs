@@ -1,4 +1,5 @@
 use crate::common::*;
+use std::time::Duration;
 
 #[test]
 fn hello_switches_protocol() {
@@ -22,4 +23,31 @@ fn requirepass_gates_commands() {
     assert_eq!(c.cmd(&["AUTH", "wrong"]), err("WRONGPASS invalid username-password pair or user is disabled."));
     assert_eq!(c.cmd(&["AUTH", "secret"]), ok());
     assert_eq!(c.cmd(&["GET", "a"]), nil());
+}
+
+/// The command thread's CPU seconds (user + system) from INFO cpu.
+fn main_thread_cpu(c: &mut Conn) -> f64 {
+    let Reply::Bulk(text) = c.cmd(&["INFO", "cpu"]) else { panic!("INFO answers a bulk") };
+    String::from_utf8_lossy(&text)
+        .lines()
+        .filter(|l| l.starts_with("used_cpu_sys_main_thread:") || l.starts_with("used_cpu_user_main_thread:"))
+        .map(|l| l.split(':').nth(1).unwrap().trim().parse::<f64>().unwrap())
+        .sum()
+}
+
+/// After a burst of requests the command thread polls the sockets for a
+/// few microseconds (`server::busy_poll`), then sleeps: an idle server
+/// costs no CPU.
+#[test]
+fn idle_server_stops_polling_after_traffic() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    for i in 0..2000 {
+        assert_eq!(c.cmd(&["SET", "k", &i.to_string()]), ok());
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let before = main_thread_cpu(&mut c);
+    std::thread::sleep(Duration::from_secs(2));
+    let used = main_thread_cpu(&mut c) - before;
+    assert!(used < 0.3, "the idle command thread used {used:.2} s of CPU in 2 s");
 }
