@@ -5,9 +5,9 @@
 //! (the kernel wakes the thread, often with an interrupt to its CPU) and the
 //! request waits for the thread to be scheduled. Under request/response
 //! traffic our thread is fast enough to run dry between requests, so it
-//! slept ~65,000 times per 200,000 `-P 1` requests, against ~30,000 for
-//! redis-server, which spends longer per request; `redis-benchmark`, bound
-//! by its own CPU, then ran ~8% slower against us. Polling after the last
+//! slept ~51,000 times per 200,000 LRANGE_100 requests at `-P 1`, against
+//! ~31,000 for redis-server, which spends longer per request;
+//! `redis-benchmark`, bound by its own CPU, then ran ~5-8% slower against us. Polling after the last
 //! command cut the sleeps to a few thousand and raised SET and GET at `-P 1
 //! -c 50` from ~89k to ~99k requests/s (LRANGE_100: 69k → 76k) with the
 //! same p99, our two builds side by side on pinned cores.
@@ -58,6 +58,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
     let wake = server.borrow().busy_poll.wake.clone();
     loop {
         wake.notified().await;
+        server.borrow().busy_poll.polling.set(true);
         let mut seen: Option<(u64, Instant)> = None;
         loop {
             let commands = {
@@ -76,7 +77,6 @@ pub async fn run(server: Rc<RefCell<Server>>) {
                 }
                 _ => seen = Some((commands, now)),
             }
-            server.borrow().busy_poll.polling.set(true);
             tokio::task::yield_now().await;
         }
         server.borrow().busy_poll.polling.set(false);

@@ -286,6 +286,15 @@ impl Conn {
 }
 
 /// Shorthands for expected replies.
+/// A field of an INFO section, as text.
+pub fn info_field(c: &mut Conn, section: &str, field: &str) -> String {
+    let Reply::Bulk(b) = c.cmd(&["INFO", section]) else { panic!("INFO") };
+    let text = String::from_utf8_lossy(&b).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+        .unwrap_or_else(|| panic!("{field} in {text}"))
+}
+
 pub fn bulk(s: &str) -> Reply {
     Reply::Bulk(bytes::Bytes::copy_from_slice(s.as_bytes()))
 }

@@ -27,11 +27,9 @@ fn requirepass_gates_commands() {
 
 /// The command thread's CPU seconds (user + system) from INFO cpu.
 fn main_thread_cpu(c: &mut Conn) -> f64 {
-    let Reply::Bulk(text) = c.cmd(&["INFO", "cpu"]) else { panic!("INFO answers a bulk") };
-    String::from_utf8_lossy(&text)
-        .lines()
-        .filter(|l| l.starts_with("used_cpu_sys_main_thread:") || l.starts_with("used_cpu_user_main_thread:"))
-        .map(|l| l.split(':').nth(1).unwrap().trim().parse::<f64>().unwrap())
+    ["used_cpu_sys_main_thread", "used_cpu_user_main_thread"]
+        .iter()
+        .map(|f| info_field(c, "cpu", f).parse::<f64>().unwrap())
         .sum()
 }
 

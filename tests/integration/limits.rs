@@ -66,15 +66,6 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// A field of INFO.
-fn info_field(c: &mut Conn, section: &str, field: &str) -> String {
-    let Reply::Bulk(b) = c.cmd(&["INFO", section]) else { panic!("INFO") };
-    let text = String::from_utf8_lossy(&b).into_owned();
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-        .unwrap_or_else(|| panic!("{field} in {text}"))
-}
-
 /// Peak and current RSS of a process, in KiB.
 fn rss_kib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
