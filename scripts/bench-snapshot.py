@@ -268,8 +268,7 @@ def run(kind, port, keys, requests, rounds):
                     saves += bg.saves
                     peak = max(peak, bg.sampler.peak)
         base, during = ({m: median([r[m] for r in phases[s]]) for m in phases[s][0]} for s in (False, True))
-        for m in ("max_ms",):
-            base[m], during[m] = max(r[m] for r in phases[False]), max(r[m] for r in phases[True])
+        base["max_ms"], during["max_ms"] = (max(r["max_ms"] for r in phases[s]) for s in (False, True))
         info = c.info()
         c.cmd("SAVE")
         c.cmd("SHUTDOWN", "NOSAVE")
