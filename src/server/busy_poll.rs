@@ -59,7 +59,11 @@ pub async fn run(server: Rc<RefCell<Server>>) {
     loop {
         wake.notified().await;
         server.borrow().busy_poll.polling.set(true);
-        let mut seen: Option<(u64, Instant)> = None;
+        // The command count last seen, and since when it has not moved
+        // (read only once it stops moving: no clock read per iteration
+        // while commands flow).
+        let mut seen = u64::MAX;
+        let mut still_since: Option<Instant> = None;
         loop {
             let commands = {
                 let srv = server.borrow();
@@ -68,14 +72,14 @@ pub async fn run(server: Rc<RefCell<Server>>) {
                 }
                 srv.stats.total_commands
             };
-            let now = Instant::now();
-            match seen {
-                Some((n, at)) if n == commands => {
-                    if now - at >= WINDOW {
-                        break;
-                    }
+            if commands != seen {
+                seen = commands;
+                still_since = None;
+            } else {
+                let now = Instant::now();
+                if now - *still_since.get_or_insert(now) >= WINDOW {
+                    break;
                 }
-                _ => seen = Some((commands, now)),
             }
             tokio::task::yield_now().await;
         }

@@ -85,7 +85,9 @@ pub struct Client {
     pub laddr: String,
     pub fd: i32,
     pub created: Instant,
-    pub last_interaction: Instant,
+    /// Unix ms of the last read or write (from the cached `Server::now_ms`,
+    /// as Redis uses its cached `unixtime`): CLIENT LIST `idle`, `timeout`.
+    pub last_interaction_ms: u64,
     /// Table id of the command running or last run (CLIENT LIST `cmd=`);
     /// `None` after an unknown command, as Redis's `NULL`.
     pub last_cmd: Option<usize>,
@@ -149,7 +151,7 @@ impl Client {
             laddr,
             fd,
             created: now,
-            last_interaction: now,
+            last_interaction_ms: crate::util::time::unix_ms(),
             last_cmd: None,
             close_after_reply: false,
             close_asap: false,
@@ -246,7 +248,7 @@ impl Client {
             self.fd,
             name,
             self.created.elapsed().as_secs(),
-            self.last_interaction.elapsed().as_secs(),
+            crate::util::time::unix_ms().saturating_sub(self.last_interaction_ms) / 1000,
             self.flags(),
             self.db,
             self.subs.as_ref().map_or(0, |s| s.channels.len()),

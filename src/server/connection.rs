@@ -103,13 +103,13 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
         tokio::select! {
             biased;
             _ = slot.wake.notified() => {}
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
+            () = sleep_until(deadline) => {
                 let mut srv = server.borrow_mut();
                 let mut client = slot.state.borrow_mut();
                 blocking::time_out(&mut srv, &mut client);
             }
             // Wakes the loop to apply the soft limit.
-            _ = tokio::time::sleep_until(soft.unwrap_or_else(tokio::time::Instant::now)), if soft.is_some() => {}
+            () = sleep_until(soft) => {}
             ready = slot.stream.writable(), if !pending.is_empty() => {
                 if ready.is_err() || !write_some(&server, &slot, &mut pending) {
                     break;
@@ -132,6 +132,16 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
     let _ = socket2::SockRef::from(&slot.stream).shutdown(std::net::Shutdown::Write);
 }
 
+/// Sleeps until `deadline`, or forever without one. (`select!` builds
+/// every branch's future, so a plain `sleep_until` would cost a clock read
+/// and a timer entry per loop even when there is no deadline.)
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Writes what the socket takes of the batch in flight. False when the
 /// connection is broken.
 fn write_some(server: &RefCell<Server>, slot: &ClientSlot, pending: &mut BytesMut) -> bool {
@@ -139,8 +149,9 @@ fn write_some(server: &RefCell<Server>, slot: &ClientSlot, pending: &mut BytesMu
         Ok(0) => false,
         Ok(n) => {
             pending.advance(n);
-            server.borrow_mut().stats.net_output_bytes += n as u64;
-            slot.state.borrow_mut().last_interaction = Instant::now();
+            let mut srv = server.borrow_mut();
+            srv.stats.net_output_bytes += n as u64;
+            slot.state.borrow_mut().last_interaction_ms = srv.now_ms;
             true
         }
         Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,
@@ -172,7 +183,7 @@ fn read_some(server: &RefCell<Server>, slot: &ClientSlot) -> bool {
             let mut srv = server.borrow_mut();
             srv.stats.net_input_bytes += n as u64;
             srv.busy_poll.activity();
-            client.last_interaction = Instant::now();
+            client.last_interaction_ms = srv.now_ms;
             true
         }
         Err(e) => e.kind() == std::io::ErrorKind::WouldBlock,

@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Server;
 use crate::util::time::unix_ms;
@@ -42,13 +42,13 @@ fn close_idle_clients(srv: &mut Server) {
     if timeout == 0 {
         return;
     }
-    let now = Instant::now();
+    let now = srv.now_ms;
     for slot in srv.clients.iter() {
         let Ok(mut c) = slot.state.try_borrow_mut() else {
             continue;
         };
         let exempt = c.blocked.is_some() || c.client_type() == super::client::ClientType::PubSub || c.close_asap;
-        if !exempt && now.duration_since(c.last_interaction).as_secs() > timeout {
+        if !exempt && now.saturating_sub(c.last_interaction_ms) / 1000 > timeout {
             crate::log::verbose("Closing idle client");
             c.close_asap = true;
             slot.wake.notify_one();
@@ -65,11 +65,11 @@ mod tests {
     #[test]
     fn timeout_spares_blocked_clients() {
         let mut srv = Server::new(Config { timeout: 1, ..Config::default() });
-        let long_ago = Instant::now().checked_sub(Duration::from_secs(5)).expect("uptime");
+        let long_ago = unix_ms() - 5000;
         let mut idle = Client::new(1, "127.0.0.1:1".into(), "127.0.0.1:2".into(), 5, true);
-        idle.last_interaction = long_ago;
+        idle.last_interaction_ms = long_ago;
         let mut blocked = Client::new(2, "127.0.0.1:3".into(), "127.0.0.1:2".into(), 6, true);
-        blocked.last_interaction = long_ago;
+        blocked.last_interaction_ms = long_ago;
         blocked.blocked =
             Some(BlockState { db: 0, keys: Vec::new(), cmd: 0, args: Vec::new(), deadline: None, wants: "list" });
         let fresh = Client::new(3, "127.0.0.1:4".into(), "127.0.0.1:2".into(), 7, true);

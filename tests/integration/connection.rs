@@ -49,3 +49,27 @@ fn idle_server_stops_polling_after_traffic() {
     let used = main_thread_cpu(&mut c) - before;
     assert!(used < 0.3, "the idle command thread used {used:.2} s of CPU in 2 s");
 }
+
+/// CLIENT LIST's `idle=` field of the client named `name`.
+fn idle_of(c: &mut Conn, name: &str) -> u64 {
+    let Reply::Bulk(list) = c.cmd(&["CLIENT", "LIST"]) else { panic!("CLIENT LIST") };
+    let list = String::from_utf8_lossy(&list).into_owned();
+    let line = list.lines().find(|l| l.contains(&format!(" name={name} "))).expect("the named client");
+    let field = line.split(' ').find_map(|f| f.strip_prefix("idle=")).expect("idle=");
+    field.parse().expect("a number")
+}
+
+#[test]
+fn client_list_idle_counts_from_the_last_request() {
+    let s = TestServer::start(&[]);
+    let mut watched = s.conn();
+    assert_eq!(watched.cmd(&["CLIENT", "SETNAME", "watched"]), ok());
+    let mut other = s.conn();
+    assert_eq!(idle_of(&mut other, "watched"), 0);
+    // Other clients' commands do not count as the watched one's.
+    std::thread::sleep(Duration::from_millis(1300));
+    assert_eq!(other.cmd(&["PING"]), simple("PONG"));
+    assert_eq!(idle_of(&mut other, "watched"), 1);
+    assert_eq!(watched.cmd(&["PING"]), simple("PONG"));
+    assert_eq!(idle_of(&mut other, "watched"), 0);
+}
