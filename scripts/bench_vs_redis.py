@@ -211,6 +211,8 @@ def main():
                 med = lambda name, key: statistics.median(r[key] for r in samples[name][test])
                 entry = {name: {k: med(name, k) for k in ("rps", "p50_latency_ms", "p99_latency_ms")}
                          for name in ("ours", "redis")}
+                for name in ("ours", "redis"):
+                    entry[name]["rps_per_round"] = [r["rps"] for r in samples[name][test]]
                 entry["ratio"] = entry["ours"]["rps"] / entry["redis"]["rps"] if entry["redis"]["rps"] else 0
                 results["throughput"][f"{suite}:{test}"] = entry
                 print(f"{suite:6} {test[:40]:40} ours {entry['ours']['rps']:>11.0f} rps  redis {entry['redis']['rps']:>11.0f} rps"
