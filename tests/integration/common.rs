@@ -170,8 +170,27 @@ impl Drop for RealRedis {
     }
 }
 
+/// A port for a server to listen on. Not the kernel's pick (`bind :0`):
+/// that comes from the ephemeral range, where between this call and the
+/// server's bind a parallel test's client connection could take it, or a
+/// parallel `free_port` get it again (one test then talked to another
+/// test's server and saw it reset). These come from below the ephemeral
+/// range (32768+ by default), each handed out once per test process.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    const FIRST: u16 = 20_000;
+    const SPAN: u16 = 12_000;
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    // Spread test processes apart (cargo runs one test binary at a time,
+    // but a developer may run two).
+    let offset = (std::process::id() % u32::from(SPAN)) as u16;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = FIRST + (offset + n % SPAN) % SPAN;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A raw RESP connection.
