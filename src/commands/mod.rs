@@ -27,6 +27,7 @@ pub mod pubsub;
 pub mod scripting;
 pub mod server;
 pub mod set;
+pub mod slowlog;
 pub mod sort;
 pub mod string;
 pub mod transactions;
@@ -424,6 +425,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     persistence::COMMANDS,
     acl_cmd::COMMANDS,
     memory::COMMANDS,
+    slowlog::COMMANDS,
 ];
 
 /// The table built from `FAMILIES` once.

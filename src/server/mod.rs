@@ -23,8 +23,10 @@ pub mod memory;
 pub mod monitor;
 pub mod notify;
 pub mod pubsub;
+pub mod redact;
 pub mod save;
 pub mod shutdown;
+pub mod slowlog;
 pub mod stats;
 pub mod supervise;
 
@@ -89,6 +91,7 @@ pub struct Server {
     pub pubsub: pubsub::PubSub,
     /// Clients in MONITOR mode, by id.
     pub monitors: Vec<u64>,
+    pub slowlog: slowlog::SlowLog,
     /// The key tables record keyspace events for `notify` (see there).
     pub notify_recording: bool,
     /// The Lua engine, the script cache and the script running now.
@@ -127,6 +130,7 @@ impl Server {
             replicas_missing: false,
             pubsub: pubsub::PubSub::default(),
             monitors: Vec::new(),
+            slowlog: slowlog::SlowLog::default(),
             notify_recording: false,
             config: Box::new(config),
         };

@@ -1,8 +1,7 @@
 //! MONITOR (Redis's `replicationFeedMonitors`): every command that runs is
 //! shown to the clients in monitor mode as one simple-string line,
 //! `+<unix s>.<µs> [<db> <addr>] "arg" "arg" …`, with `lua` as the address
-//! of commands called from scripts and secrets redacted (AUTH, HELLO AUTH,
-//! MIGRATE AUTH/AUTH2).
+//! of commands called from scripts and secrets redacted (`server::redact`).
 //!
 //! Fed by the dispatcher after a command runs (not for admin commands, nor
 //! those flagged `skip_monitor`: EVAL and FCALL feed themselves before their
@@ -15,6 +14,7 @@ use bytes::Bytes;
 
 use super::Server;
 use super::client::Client;
+use super::redact::redacted_positions;
 use crate::config::value::repr;
 
 /// Puts `client` in monitor mode. False if it already is (Redis then
@@ -72,58 +72,12 @@ fn format_line(client: &Client, args: &[Bytes]) -> String {
     line
 }
 
-/// Arguments Redis replaces with `(redacted)` (`redactClientCommandArgument`).
-fn redacted_positions(args: &[Bytes]) -> Vec<usize> {
-    let is = |a: &Bytes, s: &str| a.eq_ignore_ascii_case(s.as_bytes());
-    let name = &args[0];
-    if is(name, "auth") {
-        return (1..args.len()).collect();
-    }
-    let mut out = Vec::new();
-    if is(name, "hello") {
-        let mut j = 2;
-        while j < args.len() {
-            if is(&args[j], "auth") && j + 2 < args.len() {
-                out.extend([j + 1, j + 2]);
-                j += 2;
-            } else if is(&args[j], "setname") {
-                j += 1;
-            }
-            j += 1;
-        }
-    } else if is(name, "migrate") {
-        let mut j = 6;
-        while j < args.len() {
-            if is(&args[j], "auth") && j + 1 < args.len() {
-                out.push(j + 1);
-                j += 1;
-            } else if is(&args[j], "auth2") && j + 2 < args.len() {
-                out.extend([j + 1, j + 2]);
-                j += 2;
-            } else if is(&args[j], "keys") {
-                break;
-            }
-            j += 1;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn args(v: &[&str]) -> Vec<Bytes> {
         v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect()
-    }
-
-    #[test]
-    fn secrets_are_redacted_as_redis() {
-        assert_eq!(redacted_positions(&args(&["auth", "u", "p"])), vec![1, 2]);
-        assert_eq!(redacted_positions(&args(&["HELLO", "3", "AUTH", "u", "p", "SETNAME", "x"])), vec![3, 4]);
-        assert_eq!(redacted_positions(&args(&["migrate", "h", "1", "k", "0", "5000", "AUTH", "p"])), vec![7]);
-        assert_eq!(redacted_positions(&args(&["migrate", "h", "1", "k", "0", "5000", "AUTH2", "u", "p"])), vec![7, 8]);
-        assert!(redacted_positions(&args(&["set", "auth", "x"])).is_empty());
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod pubsub;
 mod scripting;
 mod server_cmds;
 mod set;
+mod slowlog;
 mod smoke;
 mod sort;
 mod strings;
