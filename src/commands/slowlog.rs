@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::command::subcommand_syntax_error;
+use super::command::{reply_help, subcommand_syntax_error};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::util::number::parse_i64;
@@ -40,7 +40,6 @@ static SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 const HELP: &[&str] = &[
-    "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GET [<count>]",
     "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
     "    Entries are made of:",
@@ -50,8 +49,6 @@ const HELP: &[&str] = &[
     "    Return the length of the slowlog.",
     "RESET",
     "    Reset the slowlog.",
-    "HELP",
-    "    Prints this help.",
 ];
 
 /// Entries returned when GET names no count.
@@ -59,12 +56,8 @@ const DEFAULT_COUNT: usize = 10;
 
 /// SLOWLOG HELP (also the container's handler, never reached: the
 /// dispatcher resolves a subcommand or answers an error first).
-fn help(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let out = ctx.out();
-    out.array(HELP.len());
-    for line in HELP {
-        out.simple(line);
-    }
+fn help(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    reply_help(ctx.out(), &args[0], HELP);
     Ok(())
 }
 
