@@ -306,9 +306,8 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     let usec = ended.saturating_sub(started);
     // A command that blocked is logged when it is served (`call_again`).
     if client.blocked.is_none() && !spec.has(flags::SKIP_SLOWLOG) {
-        let (slower_than, max_len) = (srv.config.slowlog_log_slower_than, srv.config.slowlog_max_len);
         let peer = if client.script { "?:0" } else { client.addr.as_str() };
-        srv.slowlog.push_if_slow(slower_than, max_len, args, usec, ended / 1_000_000, peer, client.name.as_ref());
+        srv.slowlog.push_if_slow(&srv.config, args, usec, ended / 1_000_000, peer, client.name.as_ref());
     }
     let stat = srv.stats.command(id);
     stat.calls += u64::from(count_call);

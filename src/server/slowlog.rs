@@ -4,13 +4,14 @@
 //! An entry keeps copies of the arguments (never slices of a client's read
 //! buffer, which they would pin), at most 32 of them, each cut at 128 bytes,
 //! with Redis's markers for what was cut. Arguments that Redis redacts in
-//! its handlers read `(redacted)` (`server::redact`).
+//! its handlers read `(redacted)` (`server::redact`). Imports the config.
 
 use std::collections::VecDeque;
 
 use bytes::Bytes;
 
 use super::redact::redacted_positions;
+use crate::config::Config;
 
 /// Arguments kept per entry (Redis's `SLOWLOG_ENTRY_MAX_ARGC`).
 const MAX_ARGS: usize = 32;
@@ -36,23 +37,22 @@ pub struct SlowLog {
 }
 
 impl SlowLog {
-    /// Logs the command if it ran for at least `slower_than` µs (a negative
-    /// threshold turns the log off), then trims the log to `max_len`.
-    #[allow(clippy::too_many_arguments)]
+    /// Logs the command if it ran for at least `slowlog-log-slower-than` µs
+    /// (a negative threshold turns the log off), then trims the log to
+    /// `slowlog-max-len` (as Redis does after every command, so a lowered
+    /// length applies at the next one).
+    #[inline]
     pub fn push_if_slow(
         &mut self,
-        slower_than: i64,
-        max_len: u64,
+        config: &Config,
         args: &[Bytes],
         duration: u64,
         now_secs: u64,
         peer: &str,
         client_name: Option<&Bytes>,
     ) {
-        if slower_than < 0 {
-            return;
-        }
-        if duration >= slower_than as u64 {
+        let slower_than = config.slowlog_log_slower_than;
+        if slower_than >= 0 && duration >= slower_than as u64 {
             let entry = Entry {
                 id: self.next_id,
                 time: now_secs,
@@ -64,8 +64,7 @@ impl SlowLog {
             self.next_id += 1;
             self.entries.push_front(entry);
         }
-        let max = usize::try_from(max_len).unwrap_or(usize::MAX);
-        self.entries.truncate(max);
+        self.entries.truncate(usize::try_from(config.slowlog_max_len).unwrap_or(usize::MAX));
     }
 
     pub fn reset(&mut self) {
@@ -141,16 +140,21 @@ mod tests {
     #[test]
     fn threshold_and_length() {
         let mut log = SlowLog::default();
-        log.push_if_slow(-1, 10, &args(&["ping"]), 5, 0, "a:1", None);
+        let config = |slower_than: i64, max_len: u64| Config {
+            slowlog_log_slower_than: slower_than,
+            slowlog_max_len: max_len,
+            ..Config::default()
+        };
+        log.push_if_slow(&config(-1, 10), &args(&["ping"]), 5, 0, "a:1", None);
         assert!(log.entries.is_empty());
-        log.push_if_slow(10, 10, &args(&["ping"]), 9, 0, "a:1", None);
+        log.push_if_slow(&config(10, 10), &args(&["ping"]), 9, 0, "a:1", None);
         assert!(log.entries.is_empty());
         for _ in 0..5 {
-            log.push_if_slow(10, 3, &args(&["ping"]), 10, 0, "a:1", None);
+            log.push_if_slow(&config(10, 3), &args(&["ping"]), 10, 0, "a:1", None);
         }
         assert_eq!(log.entries.len(), 3);
         assert_eq!(log.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [4, 3, 2]);
-        log.push_if_slow(0, 0, &args(&["ping"]), 0, 0, "a:1", None);
+        log.push_if_slow(&config(0, 0), &args(&["ping"]), 0, 0, "a:1", None);
         assert!(log.entries.is_empty());
     }
 }
