@@ -4,7 +4,11 @@
 Starts both servers with the same settings (no persistence, same hz), pins the
 servers and redis-benchmark to different cores when there are enough, and runs
 each redis-benchmark test against one server then the other, interleaved over
-ROUNDS rounds so machine drift cancels. Prints per test the median rps of each
+ROUNDS rounds so machine drift cancels. The interleaving is per test: within a
+round each server gets the same sequence of tests on the same data (as one
+`redis-benchmark -t a,b,c` would give it), but the two servers take turns test
+by test, first one then the other, so a slow minute on this shared machine
+falls on both servers' runs of a test rather than on one server's whole round. Prints per test the median rps of each
 server, the ratio (ours / redis) and p50/p99 latency. Suites: p1, p16 (the
 standard tests at pipeline 1 and 16), d1024 (1 KiB values), c1000 (1,000
 clients), lists (LPUSH..LRANGE_600), zset1m (ZRANK/ZSCORE/ZRANGE on a 1M-member
@@ -96,6 +100,26 @@ class Server:
         self.proc.kill()
         self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def split_tests(args):
+    """One `-t a,b,c` run as a list of runs, one per test, in the same order.
+
+    The LRANGE tests stay together: redis-benchmark fills the list they read
+    once per run, before the first of them."""
+    if "-t" not in args:
+        return [args]
+    at = args.index("-t")
+    tests = args[at + 1].split(",")
+    groups = []
+    for test in tests:
+        if test.startswith("lrange"):
+            lranges = [t for t in tests if t.startswith("lrange")]
+            if test == lranges[0]:
+                groups.append(",".join(lranges))
+        else:
+            groups.append(test)
+    return [args[:at + 1] + [g] + args[at + 2:] for g in groups]
 
 
 def run_benchmark(server, args, bench_cores):
@@ -196,13 +220,15 @@ def main():
                 continue
             dataset = setup() if setup else None
             samples = {s.name: {} for s in servers}
+            steps = [step for args in runs for step in split_tests(args)]
             for rnd in range(opts.rounds):
-                order = servers if rnd % 2 == 0 else servers[::-1]
-                for s in order:
+                for s in servers:
                     s.flush()
                     if dataset:
                         pipe_load(s, dataset)
-                    for args in runs:
+                for i, args in enumerate(steps):
+                    order = servers if (rnd + i) % 2 == 0 else servers[::-1]
+                    for s in order:
                         for test, row in run_benchmark(s, args, bench_cores).items():
                             samples[s.name].setdefault(test, []).append(row)
             for test in samples["redis"]:
