@@ -1,5 +1,6 @@
 //! The protocol layer alone: decoding requests (one command, a 16-command
-//! pipeline, a large bulk) and rendering replies in RESP2 and RESP3.
+//! pipeline, a large bulk, 16 inline PINGs) and rendering replies in RESP2
+//! and RESP3.
 //! Run: `cargo bench --bench protocol`.
 
 use std::hint::black_box;
@@ -33,8 +34,15 @@ fn decoder(c: &mut Criterion) {
     let single = request(&[b"SET", b"key:000000000042", b"0123456789abcdef"]);
     let pipeline = request(&[b"GET", b"key:000000000042"]).repeat(16);
     let large = request(&[b"SET", b"big", &vec![b'x'; 1 << 20]]);
+    let inline = b"PING\r\n".repeat(16);
     let mut g = c.benchmark_group("decode");
-    for (name, input) in [("set_single", &single), ("get_pipeline_16", &pipeline), ("set_bulk_1mb", &large)] {
+    let inputs = [
+        ("set_single", &single),
+        ("get_pipeline_16", &pipeline),
+        ("set_bulk_1mb", &large),
+        ("ping_inline_pipeline_16", &inline),
+    ];
+    for (name, input) in inputs {
         g.throughput(Throughput::Bytes(input.len() as u64));
         let (mut decoder, mut buf, mut args) = (Decoder::new(), BytesMut::with_capacity(input.len()), Vec::new());
         g.bench_function(name, |b| b.iter(|| decode_all(&mut decoder, &mut buf, &mut args, black_box(input))));

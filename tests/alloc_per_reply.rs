@@ -1,5 +1,5 @@
-//! No allocation per reply on the hot paths: GET hits, SET overwrites and
-//! INCR run through the decoder and the dispatcher the way a connection runs
+//! No allocation per reply on the hot paths: GET hits, SET overwrites,
+//! INCR and inline requests (redis-benchmark's PING_INLINE) run through the decoder and the dispatcher the way a connection runs
 //! a pipelined batch, and the thread's allocation counter (the counting
 //! global allocator of `redis_rs_server::alloc`) must not move after a
 //! warm-up batch. One test per binary keeps other threads out of the count.
@@ -70,4 +70,9 @@ fn get_set_incr_hits_do_not_allocate() {
     let (replies, allocations) = run_batch(&mut conn, &mut srv, &mut client, &set);
     assert_eq!(replies, b"+OK\r\n".repeat(100));
     assert_eq!(allocations, 0, "100 SET overwrites allocated");
+    let inline = b"PING\r\nGET key:000001\r\n".repeat(50);
+    run_batch(&mut conn, &mut srv, &mut client, &inline);
+    let (replies, allocations) = run_batch(&mut conn, &mut srv, &mut client, &inline);
+    assert_eq!(replies, b"+PONG\r\n$16\r\n0123456789abcdef\r\n".repeat(50));
+    assert_eq!(allocations, 0, "100 inline requests allocated");
 }

@@ -197,9 +197,31 @@ fn decode_inline(buf: &mut BytesMut, args: &mut Vec<Bytes>) -> Result<bool, Prot
         return Ok(false);
     };
     let line_end = if nl > 0 && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
-    let words = split_args(&buf[..line_end]).ok_or(ProtocolError::UnbalancedQuotes)?;
-    buf.advance(nl + 1);
-    args.extend(words.into_iter().map(Bytes::from));
+    if buf[..line_end].iter().any(|&b| b == b'"' || b == b'\'') {
+        let words = split_args(&buf[..line_end]).ok_or(ProtocolError::UnbalancedQuotes)?;
+        buf.advance(nl + 1);
+        args.extend(words.into_iter().map(Bytes::from));
+        return Ok(true);
+    }
+    // Without quotes the words are what `split_args` finds, as Redis's
+    // sdssplitargs does: a word starts after C `isspace` bytes and ends at a
+    // space, tab, CR or LF (not at a vertical tab or form feed). Hand them
+    // out as slices of the line, with no copy.
+    let line = buf.split_to(nl + 1).freeze();
+    let mut word_start = None;
+    for (i, &b) in line[..line_end].iter().enumerate() {
+        match word_start {
+            None if !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) => word_start = Some(i),
+            Some(start) if matches!(b, b' ' | b'\t' | b'\n' | b'\r') => {
+                args.push(line.slice(start..i));
+                word_start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(start) = word_start {
+        args.push(line.slice(start..line_end));
+    }
     Ok(true)
 }
 
@@ -352,6 +374,29 @@ mod tests {
         assert_eq!(reqs[1], words(&["ECHO", ""]));
         assert_eq!(decode_all(b"ECHO 'a'b\r\n").1, Some(ProtocolError::UnbalancedQuotes));
         assert_eq!(decode_all(b"ECHO 'abc\r\n").1, Some(ProtocolError::UnbalancedQuotes));
+    }
+
+    #[test]
+    fn unquoted_inline_words_match_split_args() {
+        // The quote-free fast path must split exactly as `split_args` does.
+        let alphabet = [b'a', b'Z', b' ', b'\t', b'\r', 0x0b, 0x0c, b'\\', b'x'];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let mut line = Vec::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let mut input = line.clone();
+            input.extend_from_slice(b"\r\n");
+            let (reqs, err, rest) = decode_all(&input);
+            assert!(err.is_none() && rest == 0, "{line:?}");
+            assert_eq!(reqs, vec![split_args(&line).unwrap()], "{line:?}");
+        }
+        let (reqs, _, _) = decode_all(b"  PING \t\n\tECHO  hi  \r\n\r\n");
+        assert_eq!(reqs, vec![words(&["PING"]), words(&["ECHO", "hi"]), words(&[])]);
     }
 
     #[test]
