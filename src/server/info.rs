@@ -1,7 +1,7 @@
 //! INFO's text: the sections Redis 7.0 prints, in Redis's order and format
 //! (`# Section` headers, `field:value` lines, CRLF, a blank line between
 //! sections). Values come from the server state, the stats counters, the
-//! allocator's byte count and /proc.
+//! allocator's byte count, `getrusage` and (read once) /proc.
 
 use std::fmt::Write;
 
@@ -10,6 +10,7 @@ use super::client::Client;
 use crate::commands;
 use crate::keyspace::db::lru_clock;
 use crate::server::{REDIS_VERSION, SERVER_VERSION};
+use crate::sys::{CpuOf, cpu_time};
 
 /// Which sections to render.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -103,46 +104,32 @@ fn maxmemory(srv: &Server) -> u64 {
     srv.config.maxmemory
 }
 
-/// `/proc` readings (Linux); zeros elsewhere.
-mod proc {
-    /// Clock ticks per second for /proc's CPU times (Linux's USER_HZ).
-    const TICKS: u64 = 100;
-
-    fn stat_fields(path: &str) -> Vec<u64> {
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return Vec::new();
-        };
-        // Fields after the command name, which is in parentheses and may hold spaces.
-        let rest = text.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-        rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect()
-    }
-
-    /// (user, system, children user, children system) CPU seconds as
-    /// `sec.usec` strings, for the process and for the calling thread.
-    pub fn cpu() -> ([String; 4], [String; 2]) {
-        let fmt = |ticks: u64| format!("{}.{:06}", ticks / TICKS, (ticks % TICKS) * (1_000_000 / TICKS));
-        // After ")": state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14).
-        let p = stat_fields("/proc/self/stat");
-        let get = |v: &Vec<u64>, i: usize| v.get(i).copied().unwrap_or(0);
-        let t = stat_fields("/proc/thread-self/stat");
-        ([fmt(get(&p, 11)), fmt(get(&p, 12)), fmt(get(&p, 13)), fmt(get(&p, 14))], [fmt(get(&t, 11)), fmt(get(&t, 12))])
-    }
+/// Machine facts that do not change while the server runs, read once (as
+/// Redis reads total memory once at startup).
+mod machine {
+    use std::sync::OnceLock;
 
     pub fn total_memory() -> u64 {
-        std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|m| {
-                m.lines()
-                    .find(|l| l.starts_with("MemTotal:"))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).map(|kb| kb * 1024))
-            })
-            .unwrap_or(0)
+        static TOTAL: OnceLock<u64> = OnceLock::new();
+        *TOTAL.get_or_init(|| {
+            std::fs::read_to_string("/proc/meminfo")
+                .ok()
+                .and_then(|m| {
+                    m.lines().find(|l| l.starts_with("MemTotal:")).and_then(|l| {
+                        l.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).map(|kb| kb * 1024)
+                    })
+                })
+                .unwrap_or(0)
+        })
     }
 
-    pub fn os() -> String {
-        let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-        let sysname = std::fs::read_to_string("/proc/sys/kernel/ostype").unwrap_or_else(|_| "Linux".into());
-        format!("{} {} {}", sysname.trim(), release.trim(), std::env::consts::ARCH)
+    pub fn os() -> &'static str {
+        static OS: OnceLock<String> = OnceLock::new();
+        OS.get_or_init(|| {
+            let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+            let sysname = std::fs::read_to_string("/proc/sys/kernel/ostype").unwrap_or_else(|_| "Linux".into());
+            format!("{} {} {}", sysname.trim(), release.trim(), std::env::consts::ARCH)
+        })
     }
 }
 
@@ -186,7 +173,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "redis_build_id:{}", &srv.run_id[..16]);
         line!(out, "redis_rs_server_version:{SERVER_VERSION}");
         line!(out, "redis_mode:standalone");
-        line!(out, "os:{}", proc::os());
+        line!(out, "os:{}", machine::os());
         line!(out, "arch_bits:{}", usize::BITS);
         line!(out, "monotonic_clock:POSIX clock_gettime");
         line!(out, "multiplexing_api:epoll");
@@ -229,7 +216,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         let used = mh.total as u64;
         let peak = mh.peak as u64;
         let rss = mh.rss as u64;
-        let total = proc::total_memory();
+        let total = machine::total_memory();
         let maxmem = maxmemory(srv);
         let startup = mh.startup as u64;
         let overhead = mh.overhead_total as u64;
@@ -393,13 +380,12 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
 
     if sections.has(Sections::CPU) {
         header(&mut out, "CPU");
-        let ([user, sys, cuser, csys], [tuser, tsys]) = proc::cpu();
-        line!(out, "used_cpu_sys:{sys}");
-        line!(out, "used_cpu_user:{user}");
-        line!(out, "used_cpu_sys_children:{csys}");
-        line!(out, "used_cpu_user_children:{cuser}");
-        line!(out, "used_cpu_sys_main_thread:{tsys}");
-        line!(out, "used_cpu_user_main_thread:{tuser}");
+        // This runs on the command thread: `Thread` is Redis's main thread.
+        for (of, suffix) in [(CpuOf::Process, ""), (CpuOf::Children, "_children"), (CpuOf::Thread, "_main_thread")] {
+            let ((user_s, user_us), (sys_s, sys_us)) = cpu_time(of);
+            line!(out, "used_cpu_sys{suffix}:{sys_s}.{sys_us:06}");
+            line!(out, "used_cpu_user{suffix}:{user_s}.{user_us:06}");
+        }
     }
 
     if sections.has(Sections::MODULES) {
