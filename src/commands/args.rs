@@ -38,6 +38,20 @@ pub fn text(arg: &[u8]) -> String {
     String::from_utf8_lossy(arg).into_owned()
 }
 
+/// A timeout in milliseconds, as Redis's `getTimeoutFromObjectOrReply(..,
+/// UNIT_MILLISECONDS)` (WAIT, CLIENT PAUSE): an integer, not negative, whose
+/// deadline fits a `long long`. `None` means no timeout (0).
+pub fn timeout_ms(arg: &[u8], now_ms: u64) -> Result<Option<Duration>, CmdError> {
+    let ms = parse_i64(arg).ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
+    if ms < 0 {
+        return Err(CmdError::TimeoutNegative);
+    }
+    if ms > i64::MAX - now_ms as i64 {
+        return Err(CmdError::err("timeout is out of range"));
+    }
+    Ok((ms > 0).then(|| Duration::from_millis(ms as u64)))
+}
+
 /// A blocking command's timeout in seconds, as Redis's
 /// `getTimeoutFromObjectOrReply(.., UNIT_SECONDS)`: a `long double`
 /// (fractions, exponents, hex, `inf`), turned into `ceil(t * 1000)` ms. What

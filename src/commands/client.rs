@@ -424,10 +424,7 @@ fn pause(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 4 && !is(&args[3], "write") && !is(&args[3], "all") {
         return Err(CmdError::err("CLIENT PAUSE mode must be WRITE or ALL"));
     }
-    let ms = parse_i64(&args[2]).ok_or_else(|| CmdError::err("timeout is not an integer or out of range"))?;
-    if ms < 0 {
-        return Err(CmdError::err("timeout is negative"));
-    }
+    super::args::timeout_ms(&args[2], ctx.now())?;
     ctx.out().ok();
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod acl_cmd;
 pub mod args;
 pub mod bitmap;
 pub mod client;
+pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod connection;
@@ -20,10 +21,14 @@ pub mod debug;
 pub mod hash;
 pub mod info;
 pub mod keys;
+pub mod latency;
 pub mod list;
+pub mod lolwut;
 pub mod memory;
+pub mod module;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod scripting;
 pub mod server;
 pub mod set;
@@ -215,6 +220,7 @@ pub enum Group {
     Connection,
     Server,
     Scripting,
+    Cluster,
 }
 
 impl Group {
@@ -232,6 +238,7 @@ impl Group {
             Group::Connection => "connection",
             Group::Server => "server",
             Group::Scripting => "scripting",
+            Group::Cluster => "cluster",
         }
     }
 
@@ -251,6 +258,7 @@ impl Group {
             Group::Connection => acl::CONNECTION,
             Group::Server => 0,
             Group::Scripting => acl::SCRIPTING,
+            Group::Cluster => 0,
         }
     }
 }
@@ -426,6 +434,11 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     acl_cmd::COMMANDS,
     memory::COMMANDS,
     slowlog::COMMANDS,
+    replication::COMMANDS,
+    cluster::COMMANDS,
+    module::COMMANDS,
+    lolwut::COMMANDS,
+    latency::COMMANDS,
 ];
 
 /// The table built from `FAMILIES` once.

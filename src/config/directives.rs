@@ -559,13 +559,13 @@ pub static DIRECTIVES: &[Directive] = &[
     d(
         "enable-debug-command",
         None,
-        IMM,
+        I,
         choice(ProtectedAction::VALUES, 0, fenum!(enable_debug_command, ProtectedAction)),
     ),
     d(
         "enable-module-command",
         None,
-        IMM,
+        I,
         choice(ProtectedAction::VALUES, 0, fenum!(enable_module_command, ProtectedAction)),
     ),
     d("cluster-preferred-endpoint-type", None, M, choice(CLUSTER_ENDPOINT_TYPE, 0, None)),
@@ -647,13 +647,13 @@ pub static DIRECTIVES: &[Directive] = &[
     d("socket-mark-id", None, IMM, uint(0, UINT_MAX, 0, None)),
     // Unsigned long directives (Redis checks their bounds as signed).
     d("active-defrag-max-scan-fields", None, M, int(1, LONG_MAX, 1000, None)),
-    d("slowlog-max-len", None, M, int(0, LONG_MAX, 128, fnum!(slowlog_max_len, u64))),
+    d("slowlog-max-len", None, M | I, int(0, LONG_MAX, 128, fnum!(slowlog_max_len, u64))),
     d("acllog-max-len", None, M, int(0, LONG_MAX, 128, fnum!(acllog_max_len, u64))),
     // Long long directives.
     d("busy-reply-threshold", Some("lua-time-limit"), M, int(0, LONG_MAX, 5000, fnum!(busy_reply_threshold, i64))),
     d("cluster-node-timeout", None, M, int(0, LONG_MAX, 15000, None)),
-    d("slowlog-log-slower-than", None, M, int(-1, LONG_MAX, 10000, fnum!(slowlog_log_slower_than, i64))),
-    d("latency-monitor-threshold", None, M, int(0, LONG_MAX, 0, fnum!(latency_monitor_threshold, i64))),
+    d("slowlog-log-slower-than", None, M | I, int(-1, LONG_MAX, 10000, fnum!(slowlog_log_slower_than, i64))),
+    d("latency-monitor-threshold", None, M | I, int(0, LONG_MAX, 0, fnum!(latency_monitor_threshold, i64))),
     d("proto-max-bulk-len", None, M | I, mem(MB, LONG_MAX, 512 * MB, fnum!(proto_max_bulk_len, i64))),
     d("stream-node-max-entries", None, M, int(0, LONG_MAX, 100, fnum!(stream_node_max_entries, i64))),
     d("repl-backlog-size", None, M, mem(1, LONG_MAX, MB, None)),

@@ -42,10 +42,15 @@ pub fn unregister(srv: &mut Server, client: &mut Client) -> Option<BlockState> {
     Some(b)
 }
 
-/// The client's wait ended without data: answer as Redis does on timeout.
+/// The client's wait ended without data: answer as Redis does on timeout
+/// (WAIT, which waits for no key, with the replicas that acknowledged: 0).
 pub fn time_out(srv: &mut Server, client: &mut Client) {
-    if unregister(srv, client).is_some() {
-        client.out.null_array();
+    if let Some(b) = unregister(srv, client) {
+        if commands::table().entries.get(b.cmd).is_some_and(|e| e.spec.name == "wait") {
+            client.out.int(0);
+        } else {
+            client.out.null_array();
+        }
     }
 }
 

@@ -309,6 +309,11 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
         let peer = if client.script { "?:0" } else { client.addr.as_str() };
         srv.slowlog.push_if_slow(&srv.config, args, usec, ended / 1_000_000, peer, client.name.as_ref());
     }
+    let threshold = srv.config.latency_monitor_threshold;
+    if threshold > 0 && (usec / 1000) as i64 >= threshold {
+        let event = if spec.has(flags::FAST) { "fast-command" } else { "command" };
+        srv.latency_monitor.add(event, usec / 1000, (ended / 1_000_000) as i64);
+    }
     let stat = srv.stats.command(id);
     stat.calls += u64::from(count_call);
     stat.usec += usec;

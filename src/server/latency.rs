@@ -84,6 +84,37 @@ impl Histogram {
     pub fn is_empty(&self) -> bool {
         self.total == 0
     }
+
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// LATENCY HISTOGRAM's buckets: HdrHistogram's logarithmic iteration
+    /// from 1,024 ns doubling, as `(µs, cumulative count)` for each level
+    /// where the cumulative count grew. At a level L the iteration stands on
+    /// the first counter whose value reaches L: the count includes it and
+    /// the µs are its highest equivalent value.
+    pub fn log2_buckets(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let (mut level, mut index, mut cumulative, mut reported) = (1024u64, 0usize, 0u64, 0u64);
+        while level <= MAX && reported < self.total {
+            let floor = lowest_equivalent(level);
+            while index < self.counts.len() && value_at(index) < floor {
+                cumulative += u64::from(self.counts[index]);
+                index += 1;
+            }
+            if index == self.counts.len() {
+                break;
+            }
+            let at = cumulative + u64::from(self.counts[index]);
+            if at > reported {
+                out.push((highest_equivalent(value_at(index)) / 1000, at));
+                reported = at;
+            }
+            level *= 2;
+        }
+        out
+    }
 }
 
 /// Prints a percentile as Redis's `%f` + `trimDoubleString` does: `50`, `99.9`.
@@ -95,6 +126,18 @@ pub fn percentile_name(p: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log2_buckets_as_redis_reports_them() {
+        let mut h = Histogram::default();
+        for ns in [500, 900, 1_500, 1_500, 3_000, 9_000_000] {
+            h.record(ns);
+        }
+        // Levels 1024, 2048, 4096 ns: highest equivalents 1031, 2063, 4127
+        // ns; 9 ms is past level 8,388,608's counter (8,388,608..8,454,143)
+        // and counted at level 16,777,216 (+131,071 → 16,908,287 ns).
+        assert_eq!(h.log2_buckets(), vec![(1, 2), (2, 4), (4, 5), (16908, 6)]);
+    }
 
     #[test]
     fn hdr_layout() {

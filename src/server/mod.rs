@@ -17,6 +17,7 @@ pub mod cron;
 pub mod dispatch;
 pub mod info;
 pub mod latency;
+pub mod latency_monitor;
 pub mod lazyfree;
 pub mod listener;
 pub mod memory;
@@ -92,6 +93,7 @@ pub struct Server {
     /// Clients in MONITOR mode, by id.
     pub monitors: Vec<u64>,
     pub slowlog: slowlog::SlowLog,
+    pub latency_monitor: latency_monitor::LatencyMonitor,
     /// The key tables record keyspace events for `notify` (see there).
     pub notify_recording: bool,
     /// The Lua engine, the script cache and the script running now.
@@ -131,6 +133,7 @@ impl Server {
             pubsub: pubsub::PubSub::default(),
             monitors: Vec::new(),
             slowlog: slowlog::SlowLog::default(),
+            latency_monitor: latency_monitor::LatencyMonitor::default(),
             notify_recording: false,
             config: Box::new(config),
         };

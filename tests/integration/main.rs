@@ -2,6 +2,7 @@
 //! module per command family or concern.
 
 mod acl;
+mod admin;
 mod bitmap;
 mod blocking;
 mod clients;
