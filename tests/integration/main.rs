@@ -13,6 +13,7 @@ mod daemon;
 mod decoder_fuzz;
 mod eviction;
 mod hash;
+mod hyperloglog;
 mod introspection;
 mod keys;
 mod limits;
