@@ -635,11 +635,19 @@ mod tests {
     }
 
     #[test]
-    fn murmur_matches_redis() {
-        // Values from redis-server: PFADD k <e> then PFDEBUG GETREG / DECODE.
-        assert_eq!(murmur64a(b"", SEED), murmur64a(b"", SEED));
-        let (i, c) = pattern(b"a");
-        assert!(i < REGISTERS && (1..=51).contains(&c));
+    fn bytes_match_redis() {
+        // What redis-server 7.0.15 stores after PFADD h a b c d e f g.
+        let s = hll_with([b"a", b"b", b"c", b"d", b"e", b"f", b"g"].map(|e| e.to_vec()), 3000);
+        let mut want = b"HYLL\x01\0\0\0\0\0\0\0\0\0\0\x80".to_vec();
+        want.extend_from_slice(
+            b"\x46\x6d\x80\x56\x0c\x80\x44\x3c\x84\x38\x80\x50\xb1\x84\x49\x8c\x80\x42\x6d\x80\x42\x5a",
+        );
+        assert_eq!(s, want);
+        assert_eq!(count(&s), Ok(7));
+        assert_eq!(
+            decode_sparse(&s),
+            "Z:1646 v:1,1 Z:5645 v:1,1 Z:1085 v:2,1 z:57 v:1,1 Z:4274 v:2,1 Z:2445 v:1,1 Z:622 v:1,1 Z:603"
+        );
     }
 
     #[test]
