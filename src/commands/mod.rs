@@ -19,6 +19,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod hash;
+pub mod hyperloglog;
 pub mod info;
 pub mod keys;
 pub mod latency;
@@ -215,6 +216,7 @@ pub enum Group {
     SortedSet,
     Hash,
     Bitmap,
+    Hyperloglog,
     PubSub,
     Transactions,
     Connection,
@@ -233,6 +235,7 @@ impl Group {
             Group::SortedSet => "sorted-set",
             Group::Hash => "hash",
             Group::Bitmap => "bitmap",
+            Group::Hyperloglog => "hyperloglog",
             Group::PubSub => "pubsub",
             Group::Transactions => "transactions",
             Group::Connection => "connection",
@@ -252,6 +255,7 @@ impl Group {
             Group::SortedSet => acl::SORTEDSET,
             Group::Hash => acl::HASH,
             Group::Bitmap => acl::BITMAP,
+            Group::Hyperloglog => acl::HYPERLOGLOG,
             // Redis derives @pubsub from the PUBSUB flag (PUBSUB HELP has none).
             Group::PubSub => 0,
             Group::Transactions => acl::TRANSACTION,
@@ -425,6 +429,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     set::COMMANDS,
     zset::COMMANDS,
     bitmap::COMMANDS,
+    hyperloglog::COMMANDS,
     list::COMMANDS,
     sort::COMMANDS,
     transactions::COMMANDS,

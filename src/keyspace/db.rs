@@ -631,6 +631,17 @@ impl Db {
         self.dict.find(self.dict.hash(key), key)
     }
 
+    /// The entry of a live `key` the same command has just found with a
+    /// read lookup, for an in-place edit that is not a write lookup (PFCOUNT
+    /// updating its cached cardinality): a running snapshot sees the old
+    /// value first; no touch, no accounting, watchers not told (the caller
+    /// signals a real change through `interest`).
+    pub fn prepare_edit(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let h = self.dict.hash(key);
+        self.guard(h);
+        self.dict.find_mut(h, key)
+    }
+
     /// Adds a key the caller knows is absent (it has just looked it up or
     /// removed it), with an expiry (0: none). RENAME, MOVE and COPY use it
     /// to re-home a value with its TTL.

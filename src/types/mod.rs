@@ -3,13 +3,15 @@
 //! Also the building blocks: `CompactBytes` and the generic chained `Dict`
 //! (the keyspace), `Listpack` and `IntSet` (small collections), `Table`
 //! (the dense hash table of large collections) and `bits` (the bit routines
-//! of SETBIT/BITCOUNT/BITPOS/BITOP/BITFIELD on strings). Pure data
+//! of SETBIT/BITCOUNT/BITPOS/BITOP/BITFIELD on strings) and `hyperloglog`
+//! (Redis's HLL string layout). Pure data
 //! structures: no RESP, no keyspace, no server; imports only `util`.
 
 pub mod bits;
 pub mod compact;
 pub mod dict;
 pub mod hash;
+pub mod hyperloglog;
 pub mod intset;
 pub mod list;
 pub mod listpack;

@@ -14,6 +14,7 @@ mod daemon;
 mod decoder_fuzz;
 mod eviction;
 mod hash;
+mod hyperloglog;
 mod introspection;
 mod keys;
 mod limits;
