@@ -17,6 +17,7 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod geo;
 pub mod hash;
 pub mod info;
 pub mod keys;
@@ -215,6 +216,7 @@ pub enum Group {
     Connection,
     Server,
     Scripting,
+    Geo,
 }
 
 impl Group {
@@ -232,6 +234,7 @@ impl Group {
             Group::Connection => "connection",
             Group::Server => "server",
             Group::Scripting => "scripting",
+            Group::Geo => "geo",
         }
     }
 
@@ -251,6 +254,7 @@ impl Group {
             Group::Connection => acl::CONNECTION,
             Group::Server => 0,
             Group::Scripting => acl::SCRIPTING,
+            Group::Geo => acl::GEO,
         }
     }
 }
@@ -416,6 +420,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    geo::COMMANDS,
     bitmap::COMMANDS,
     list::COMMANDS,
     sort::COMMANDS,

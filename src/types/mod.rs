@@ -9,6 +9,7 @@
 pub mod bits;
 pub mod compact;
 pub mod dict;
+pub mod geo;
 pub mod hash;
 pub mod intset;
 pub mod list;
