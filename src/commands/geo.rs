@@ -39,7 +39,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "3.2.0",
         "Returns the distance between two members of a geospatial index",
         "O(log(N))",
-        "key member1 member2 [m | km | ft | mi]",
+        "key member1 member2 [M | KM | FT | MI]",
     ),
     CommandSpec::new("geohash", -2, READONLY, G, geohash).keys(1, 1, 1).doc(
         "3.2.0",
@@ -57,13 +57,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         "3.2.0",
         "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point",
         RADIUS_COMPLEXITY,
-        "key longitude latitude radius <m | km | ft | mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key] [STOREDIST key]",
+        "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key] [STOREDIST key]",
     ),
     CommandSpec::new("georadius_ro", -6, READONLY, G, georadius_ro).keys(1, 1, 1).doc(
         "3.2.10",
         "A read-only variant for GEORADIUS",
         RADIUS_COMPLEXITY,
-        "key longitude latitude radius <m | km | ft | mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
+        "key longitude latitude radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
     ),
     CommandSpec::new("georadiusbymember", -5, WRITE | DENYOOM, G, georadiusbymember)
         .keys(1, 1, 1)
@@ -72,25 +72,25 @@ pub static COMMANDS: &[CommandSpec] = &[
             "3.2.0",
             "Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member",
             RADIUS_COMPLEXITY,
-            "key member radius <m | km | ft | mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key] [STOREDIST key]",
+            "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key] [STOREDIST key]",
         ),
     CommandSpec::new("georadiusbymember_ro", -5, READONLY, G, georadiusbymember_ro).keys(1, 1, 1).doc(
         "3.2.10",
         "A read-only variant for GEORADIUSBYMEMBER",
         RADIUS_COMPLEXITY,
-        "key member radius <m | km | ft | mi> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
+        "key member radius <M | KM | FT | MI> [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]",
     ),
     CommandSpec::new("geosearch", -7, READONLY, G, geosearch).keys(1, 1, 1).doc(
         "6.2.0",
         "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.",
         SEARCH_COMPLEXITY,
-        "key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <m | km | ft | mi> | BYBOX width height <m | km | ft | mi>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
+        "key <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]",
     ),
     CommandSpec::new("geosearchstore", -8, WRITE | DENYOOM, G, geosearchstore).keys(1, 2, 1).doc(
         "6.2.0",
         "Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.",
         SEARCH_COMPLEXITY,
-        "destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <m | km | ft | mi> | BYBOX width height <m | km | ft | mi>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]",
+        "destination source <FROMMEMBER member | FROMLONLAT longitude latitude> <BYRADIUS radius <M | KM | FT | MI> | BYBOX width height <M | KM | FT | MI>> [ASC | DESC] [COUNT count [ANY]] [STOREDIST]",
     ),
 ];
 

@@ -12,6 +12,7 @@ mod connection;
 mod daemon;
 mod decoder_fuzz;
 mod eviction;
+mod geo;
 mod hash;
 mod introspection;
 mod keys;
