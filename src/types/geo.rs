@@ -205,20 +205,23 @@ pub fn standard_geohash(score: f64) -> Option<[u8; 11]> {
     Some(out)
 }
 
+/// Shifts by `64 - 2 * step` wrap as x86 does (a step of 0 shifts by 0),
+/// so a zero hash never panics.
 fn move_x(hash: &mut HashBits, d: i8) {
     if d == 0 {
         return;
     }
     let mut x = hash.bits & 0xaaaaaaaaaaaaaaaa;
     let y = hash.bits & 0x5555555555555555;
-    let zz = 0x5555555555555555u64 >> (64 - u32::from(hash.step) * 2);
+    let shift = 64 - u32::from(hash.step) * 2;
+    let zz = 0x5555555555555555u64.wrapping_shr(shift);
     if d > 0 {
         x = x.wrapping_add(zz + 1);
     } else {
         x |= zz;
         x = x.wrapping_sub(zz + 1);
     }
-    x &= 0xaaaaaaaaaaaaaaaau64 >> (64 - u32::from(hash.step) * 2);
+    x &= 0xaaaaaaaaaaaaaaaau64.wrapping_shr(shift);
     hash.bits = x | y;
 }
 
@@ -228,14 +231,15 @@ fn move_y(hash: &mut HashBits, d: i8) {
     }
     let x = hash.bits & 0xaaaaaaaaaaaaaaaa;
     let mut y = hash.bits & 0x5555555555555555;
-    let zz = 0xaaaaaaaaaaaaaaaau64 >> (64 - u32::from(hash.step) * 2);
+    let shift = 64 - u32::from(hash.step) * 2;
+    let zz = 0xaaaaaaaaaaaaaaaau64.wrapping_shr(shift);
     if d > 0 {
         y = y.wrapping_add(zz + 1);
     } else {
         y |= zz;
         y = y.wrapping_sub(zz + 1);
     }
-    y &= 0x5555555555555555u64 >> (64 - u32::from(hash.step) * 2);
+    y &= 0x5555555555555555u64.wrapping_shr(shift);
     hash.bits = x | y;
 }
 
@@ -525,6 +529,15 @@ mod tests {
             let d = deinterleave64(i);
             assert_eq!((d as u32, (d >> 32) as u32), (x, y));
         }
+    }
+
+    #[test]
+    fn neighbors_of_the_zero_hash_do_not_panic() {
+        let n = neighbors(HashBits::default());
+        assert_eq!(n.north.step, 0);
+        let h = encode_wgs84(0.0, 0.0, 1).unwrap();
+        let n = neighbors(h);
+        assert_eq!((n.east.step, n.west.step), (1, 1));
     }
 
     #[test]
