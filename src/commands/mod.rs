@@ -18,6 +18,7 @@ pub mod command;
 pub mod config;
 pub mod connection;
 pub mod debug;
+pub mod geo;
 pub mod hash;
 pub mod hyperloglog;
 pub mod info;
@@ -223,6 +224,7 @@ pub enum Group {
     Server,
     Scripting,
     Cluster,
+    Geo,
 }
 
 impl Group {
@@ -242,6 +244,7 @@ impl Group {
             Group::Server => "server",
             Group::Scripting => "scripting",
             Group::Cluster => "cluster",
+            Group::Geo => "geo",
         }
     }
 
@@ -263,6 +266,7 @@ impl Group {
             Group::Server => 0,
             Group::Scripting => acl::SCRIPTING,
             Group::Cluster => 0,
+            Group::Geo => acl::GEO,
         }
     }
 }
@@ -428,6 +432,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     hash::COMMANDS,
     set::COMMANDS,
     zset::COMMANDS,
+    geo::COMMANDS,
     bitmap::COMMANDS,
     hyperloglog::COMMANDS,
     list::COMMANDS,

@@ -347,7 +347,9 @@ fn scored_item(out: &mut ReplyWriter, e: Elem<'_>, s: f64, withscores: bool) {
 // ---------------------------------------------------------------------------
 // ZADD, ZINCRBY, ZREM, scores and ranks.
 
-fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut incr: bool) -> CmdResult {
+/// ZADD and ZINCRBY (Redis's `zaddGenericCommand`); GEOADD runs its
+/// rewritten arguments through it.
+pub(super) fn zadd_generic(ctx: &mut Ctx, args: &[Bytes], mut incr: bool) -> CmdResult {
     let mut f = AddFlags::default();
     let mut ch = false;
     let mut idx = 2;

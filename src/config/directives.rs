@@ -688,7 +688,7 @@ pub static DIRECTIVES: &[Directive] = &[
         M,
         umem(0, LONG_MAX, 64, fnum!(zset_max_listpack_value, usize)),
     ),
-    d("hll-sparse-max-bytes", None, M, umem(0, LONG_MAX, 3000, fnum!(hll_sparse_max_bytes, usize))),
+    d("hll-sparse-max-bytes", None, M | I, umem(0, LONG_MAX, 3000, fnum!(hll_sparse_max_bytes, usize))),
     d("tracking-table-max-keys", None, M, uint(0, LONG_MAX, 1_000_000, fnum!(tracking_table_max_keys, usize))),
     d("client-query-buffer-limit", None, M | I, umem(MB, LONG_MAX, 1024 * MB, fnum!(client_query_buffer_limit, u64))),
     d("maxmemory-clients", None, M, num(-100, LONG_MAX, 0, Unit::MemoryOrPercent, false, None)),

@@ -10,6 +10,7 @@
 pub mod bits;
 pub mod compact;
 pub mod dict;
+pub mod geo;
 pub mod hash;
 pub mod hyperloglog;
 pub mod intset;

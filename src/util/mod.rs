@@ -1,6 +1,7 @@
 //! Small helpers shared by every layer: Redis's number parsing and formatting,
 //! glob matching, clocks. Pure functions only; imports nothing from the crate.
 
+pub mod csort;
 pub mod glob;
 pub mod ld80;
 pub mod number;

@@ -49,6 +49,7 @@ macro_rules! cmd {
 }
 
 mod bitmap;
+mod geo;
 mod keys;
 mod misc;
 mod strings;
@@ -69,7 +70,13 @@ pub trait Family {
 
 /// Every family in the stream.
 pub fn families() -> Vec<Box<dyn Family>> {
-    vec![Box::new(strings::Strings), Box::new(keys::Keys), Box::new(misc::Misc), Box::new(bitmap::Bitmap)]
+    vec![
+        Box::new(strings::Strings),
+        Box::new(keys::Keys),
+        Box::new(misc::Misc),
+        Box::new(bitmap::Bitmap),
+        Box::new(geo::Geo),
+    ]
 }
 
 /// A family with another share of the stream.

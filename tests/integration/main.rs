@@ -13,6 +13,7 @@ mod connection;
 mod daemon;
 mod decoder_fuzz;
 mod eviction;
+mod geo;
 mod hash;
 mod hyperloglog;
 mod introspection;

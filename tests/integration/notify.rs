@@ -12,7 +12,7 @@ use crate::common::*;
 /// Runs `cmds` on a fresh connection with `notify-keyspace-events flags`,
 /// and returns the `pmessage`s a `PSUBSCRIBE *` subscriber got, as
 /// "channel payload" strings, in order (up to a sentinel publish).
-fn events(ep: &impl Endpoint, flags: &str, cmds: &[&[&str]]) -> Vec<String> {
+pub(crate) fn events(ep: &impl Endpoint, flags: &str, cmds: &[&[&str]]) -> Vec<String> {
     let mut c = ep.connect();
     assert_eq!(c.cmd(&["CONFIG", "SET", "notify-keyspace-events", flags]), ok());
     let mut sub = ep.connect();
