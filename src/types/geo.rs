@@ -208,39 +208,33 @@ pub fn standard_geohash(score: f64) -> Option<[u8; 11]> {
 /// Shifts by `64 - 2 * step` wrap as x86 does (a step of 0 shifts by 0),
 /// so a zero hash never panics.
 fn move_x(hash: &mut HashBits, d: i8) {
-    if d == 0 {
-        return;
-    }
-    let mut x = hash.bits & 0xaaaaaaaaaaaaaaaa;
-    let y = hash.bits & 0x5555555555555555;
-    let shift = 64 - u32::from(hash.step) * 2;
-    let zz = 0x5555555555555555u64.wrapping_shr(shift);
-    if d > 0 {
-        x = x.wrapping_add(zz + 1);
-    } else {
-        x |= zz;
-        x = x.wrapping_sub(zz + 1);
-    }
-    x &= 0xaaaaaaaaaaaaaaaau64.wrapping_shr(shift);
-    hash.bits = x | y;
+    move_along(hash, d, 0xaaaa_aaaa_aaaa_aaaa);
 }
 
 fn move_y(hash: &mut HashBits, d: i8) {
+    move_along(hash, d, 0x5555_5555_5555_5555);
+}
+
+/// Moves `hash` one cell by `d` (-1, 0, +1) along the axis whose
+/// interleaved bits `axis` selects (longitude: the odd bits, latitude: the
+/// even ones): add or subtract one in those bits alone, carrying across the
+/// other axis's bits, then drop what carried past the hash's precision.
+fn move_along(hash: &mut HashBits, d: i8, axis: u64) {
     if d == 0 {
         return;
     }
-    let x = hash.bits & 0xaaaaaaaaaaaaaaaa;
-    let mut y = hash.bits & 0x5555555555555555;
+    let mut moved = hash.bits & axis;
+    let kept = hash.bits & !axis;
     let shift = 64 - u32::from(hash.step) * 2;
-    let zz = 0xaaaaaaaaaaaaaaaau64.wrapping_shr(shift);
+    let carry = (!axis).wrapping_shr(shift);
     if d > 0 {
-        y = y.wrapping_add(zz + 1);
+        moved = moved.wrapping_add(carry + 1);
     } else {
-        y |= zz;
-        y = y.wrapping_sub(zz + 1);
+        moved |= carry;
+        moved = moved.wrapping_sub(carry + 1);
     }
-    y &= 0x5555555555555555u64.wrapping_shr(shift);
-    hash.bits = x | y;
+    moved &= axis.wrapping_shr(shift);
+    hash.bits = moved | kept;
 }
 
 fn moved(hash: HashBits, dx: i8, dy: i8) -> HashBits {
