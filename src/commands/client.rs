@@ -9,6 +9,7 @@ use super::connection::set_client_name;
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, table};
 use crate::server::client::{Client, ClientType, ReplyMode};
+use crate::server::pause::{self, PauseKind};
 use crate::util::number::parse_i64;
 
 const G: Group = Group::Connection;
@@ -424,12 +425,17 @@ fn pause(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 4 && !is(&args[3], "write") && !is(&args[3], "all") {
         return Err(CmdError::err("CLIENT PAUSE mode must be WRITE or ALL"));
     }
-    super::args::timeout_ms(&args[2], ctx.now())?;
+    let kind = if args.len() == 4 && is(&args[3], "write") { PauseKind::Write } else { PauseKind::All };
+    let now = ctx.now();
+    // A timeout of 0 ends at once (Redis's end time 0).
+    let end = super::args::timeout_ms(&args[2], now)?.map_or(0, |d| now + d.as_millis() as u64);
+    pause::pause(ctx.srv, end, kind);
     ctx.out().ok();
     Ok(())
 }
 
 fn unpause(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    pause::unpause(ctx.srv);
     ctx.out().ok();
     Ok(())
 }
