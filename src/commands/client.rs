@@ -186,10 +186,11 @@ fn id(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 /// Appends `c`'s CLIENT LIST line and a newline. `me` is the caller, whose
-/// running command's arguments (`argv_mem`) count only for itself.
+/// running command's arguments (`argv_mem`) count only for itself; other
+/// clients count the arguments they hold while blocked or postponed.
 fn push_line(out: &mut String, c: &Client, me_id: u64, argv_mem: usize) {
     let cmd = c.last_cmd.map(|i| table().entries[i].fullname.as_str());
-    c.write_info_line(out, cmd, if c.id == me_id { argv_mem } else { 0 });
+    c.write_info_line(out, cmd, if c.id == me_id { argv_mem } else { c.held_argv_mem() });
     out.push('\n');
 }
 

@@ -207,6 +207,17 @@ impl Client {
         self.authenticated = !auth_required;
     }
 
+    /// Bytes of the arguments of a command the client is blocked in or
+    /// that CLIENT PAUSE postponed (Redis keeps its `argv` meanwhile).
+    pub fn held_argv_mem(&self) -> usize {
+        let args = match (&self.blocked, &self.postponed) {
+            (Some(b), _) => &b.args,
+            (None, Some(Postponed::Waiting(a) | Postponed::Released(a))) => a,
+            (None, None) => return 0,
+        };
+        args.iter().map(|a| a.len()).sum()
+    }
+
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();

@@ -51,10 +51,6 @@ impl PauseState {
     pub fn active(&self) -> bool {
         self.kind != PauseKind::Off
     }
-
-    pub fn kind(&self) -> PauseKind {
-        self.kind
-    }
 }
 
 /// CLIENT PAUSE: pauses until `end_ms`; a pause already on keeps the later

@@ -253,12 +253,13 @@ fn scenario(e: &impl Endpoint) -> Vec<String> {
     log.push(format!("{:?}", ctl.cmd(&["CLIENT", "PAUSE", "abc"])));
     log.push(format!("{:?}", ctl.cmd(&["CLIENT", "PAUSE", "-1"])));
     log.push(format!("{:?}", ctl.cmd(&["CLIENT", "PAUSE", "10", "READ"])));
+    let Reply::Int(w_id) = w.cmd(&["CLIENT", "ID"]) else { panic!("CLIENT ID") };
     w.send(&["INCR", "n"]);
     wait_blocked(&mut ctl, 1);
-    let line = client_list_line(&mut ctl, &mut r);
-    log.push(
-        line.split(' ').filter(|f| f.starts_with("flags=") || f.starts_with("cmd=")).collect::<Vec<_>>().join(" "),
-    );
+    let Reply::Bulk(line) = ctl.cmd(&["CLIENT", "LIST", "ID", &w_id.to_string()]) else { panic!("CLIENT LIST") };
+    let line = String::from_utf8_lossy(&line).into_owned();
+    let shown = ["flags=", "cmd=", "argv-mem=", "qbuf="];
+    log.push(line.split(' ').filter(|f| shown.iter().any(|p| f.starts_with(p))).collect::<Vec<_>>().join(" "));
     std::thread::sleep(Duration::from_millis(200));
     log.push(format!("{:?}", r.cmd(&["GET", "t"])));
     log.push(format!("{:?}", r.cmd(&["DBSIZE"])));
@@ -266,7 +267,9 @@ fn scenario(e: &impl Endpoint) -> Vec<String> {
     log.push(info_field(&mut ctl, "clients", "blocked_clients"));
     log.push(format!("{:?}", ctl.cmd(&["CLIENT", "UNPAUSE"])));
     log.push(format!("{:?}", w.read_reply()));
+    log.push(format!("{:?}", r.cmd(&["GET", "t"])));
     log.push(format!("{:?}", r.cmd(&["DBSIZE"])));
+    log.push(info_field(&mut ctl, "stats", "expired_keys"));
     log
 }
 
