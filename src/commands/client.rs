@@ -9,6 +9,7 @@ use super::connection::set_client_name;
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, table};
 use crate::server::client::{Client, ClientType, ReplyMode};
+use crate::server::pause::{self, PauseKind};
 use crate::util::number::parse_i64;
 
 const G: Group = Group::Connection;
@@ -185,10 +186,11 @@ fn id(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 }
 
 /// Appends `c`'s CLIENT LIST line and a newline. `me` is the caller, whose
-/// running command's arguments (`argv_mem`) count only for itself.
+/// running command's arguments (`argv_mem`) count only for itself; other
+/// clients count the arguments they hold while blocked or postponed.
 fn push_line(out: &mut String, c: &Client, me_id: u64, argv_mem: usize) {
     let cmd = c.last_cmd.map(|i| table().entries[i].fullname.as_str());
-    c.write_info_line(out, cmd, if c.id == me_id { argv_mem } else { 0 });
+    c.write_info_line(out, cmd, if c.id == me_id { argv_mem } else { c.held_argv_mem() });
     out.push('\n');
 }
 
@@ -424,12 +426,17 @@ fn pause(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if args.len() == 4 && !is(&args[3], "write") && !is(&args[3], "all") {
         return Err(CmdError::err("CLIENT PAUSE mode must be WRITE or ALL"));
     }
-    super::args::timeout_ms(&args[2], ctx.now())?;
+    let kind = if args.len() == 4 && is(&args[3], "write") { PauseKind::Write } else { PauseKind::All };
+    let now = ctx.now();
+    // A timeout of 0 ends at once (Redis's end time 0).
+    let end = super::args::timeout_ms(&args[2], now)?.map_or(0, |d| now + d.as_millis() as u64);
+    pause::pause(ctx.srv, end, kind);
     ctx.out().ok();
     Ok(())
 }
 
 fn unpause(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    pause::unpause(ctx.srv);
     ctx.out().ok();
     Ok(())
 }

@@ -27,7 +27,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(1) to add every element.",
         "key [element [element ...]]",
     ),
-    CommandSpec::new("pfcount", -2, READONLY, G, pfcount).keys(1, -1, 1).doc(
+    CommandSpec::new("pfcount", -2, READONLY | MAY_REPLICATE, G, pfcount).keys(1, -1, 1).doc(
         "2.8.9",
         "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
         "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",

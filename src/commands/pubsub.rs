@@ -38,7 +38,7 @@ pub static COMMANDS: &[CommandSpec] = &[
          patterns subscribed in the system (by any client).",
         "[pattern [pattern ...]]",
     ),
-    CommandSpec::new("publish", 3, PUBSUB | LOADING | STALE | FAST, G, publish).doc(
+    CommandSpec::new("publish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, G, publish).doc(
         "2.0.0",
         "Post a message to a channel",
         "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of \
@@ -57,7 +57,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(N) where N is the number of clients already subscribed to a shard channel.",
         "[shardchannel [shardchannel ...]]",
     ),
-    CommandSpec::new("spublish", 3, PUBSUB | LOADING | STALE | FAST, G, spublish).keys(1, 1, 1).doc(
+    CommandSpec::new("spublish", 3, PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE, G, spublish).keys(1, 1, 1).doc(
         "7.0.0",
         "Post a message to a shard channel",
         "O(N) where N is the number of clients subscribed to the receiving shard channel.",

@@ -20,13 +20,10 @@ const EVAL_COMPLEXITY: &str = "Depends on the script that is executed.";
 const FCALL_SYNTAX: &str = "function numkeys [key [key ...]] [arg [arg ...]]";
 
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("eval", -3, NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS, G, eval).getkeys(eval_keys).doc(
-        "2.6.0",
-        "Execute a Lua script server side",
-        EVAL_COMPLEXITY,
-        EVAL_SYNTAX,
-    ),
-    CommandSpec::new("evalsha", -3, NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS, G, evalsha)
+    CommandSpec::new("eval", -3, NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MAY_REPLICATE, G, eval)
+        .getkeys(eval_keys)
+        .doc("2.6.0", "Execute a Lua script server side", EVAL_COMPLEXITY, EVAL_SYNTAX),
+    CommandSpec::new("evalsha", -3, NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MAY_REPLICATE, G, evalsha)
         .getkeys(eval_keys)
         .doc("2.6.0", "Execute a Lua script server side", EVAL_COMPLEXITY, EVALSHA_SYNTAX),
     CommandSpec::new("eval_ro", -3, READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS, G, eval_ro)
@@ -35,7 +32,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("evalsha_ro", -3, READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS, G, evalsha_ro)
         .getkeys(eval_keys)
         .doc("7.0.0", "Execute a read-only Lua script server side", EVAL_COMPLEXITY, EVALSHA_SYNTAX),
-    CommandSpec::new("fcall", -3, NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS, G, fcall)
+    CommandSpec::new("fcall", -3, NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MAY_REPLICATE, G, fcall)
         .getkeys(eval_keys)
         .doc("7.0.0", "Invoke a function", "Depends on the function that is executed.", FCALL_SYNTAX),
     CommandSpec::new("fcall_ro", -3, READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS, G, fcall_ro)

@@ -116,6 +116,10 @@ pub struct Db {
     detached: Vec<(Dict<Entry>, Box<TableSnapshot>)>,
     /// Which `KeyEvent`s to record (bits of `KeyEvent::bit`; 0: none).
     pub record_events: u8,
+    /// While clients are paused: reads report expired keys missing without
+    /// deleting them (Redis's `expireIfNeeded` during CLIENT PAUSE). Writes
+    /// still delete them.
+    pub keep_expired: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
 }
@@ -134,6 +138,7 @@ impl Db {
             snap: None,
             detached: Vec::new(),
             record_events: 0,
+            keep_expired: false,
             events: Vec::new(),
         }
     }
@@ -192,10 +197,19 @@ impl Db {
     /// Deletes `key` if its TTL has passed. Returns whether a live key exists.
     #[inline]
     fn check_live(&mut self, h: u64, key: &[u8], now: u64) -> bool {
+        self.check_live_as(h, key, now, true)
+    }
+
+    /// `check_live` for a read: while `keep_expired`, an expired key is
+    /// reported missing but left in place.
+    #[inline]
+    fn check_live_as(&mut self, h: u64, key: &[u8], now: u64, write: bool) -> bool {
         match self.dict.find(h, key) {
             None => false,
             Some(n) if n.expire != 0 && now > n.expire => {
-                self.delete_expired(h, key);
+                if write || !self.keep_expired {
+                    self.delete_expired(h, key);
+                }
                 false
             }
             Some(_) => true,
@@ -206,7 +220,7 @@ impl Db {
     #[inline]
     pub fn lookup(&mut self, key: &[u8], now: u64, access: Access) -> Option<&mut Entry> {
         let h = self.dict.hash(key);
-        let live = self.check_live(h, key, now);
+        let live = self.check_live_as(h, key, now, access == Access::Write);
         if matches!(access, Access::Read | Access::ReadNoTouch) {
             if live {
                 self.stats.hits += 1;
@@ -232,7 +246,7 @@ impl Db {
     /// True if a live key exists (no accounting, no touch).
     pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
-        self.check_live(h, key, now)
+        self.check_live_as(h, key, now, false)
     }
 
     /// Stores `value` at `key`, creating or overwriting it, with the TTL rule
@@ -548,7 +562,11 @@ impl Db {
 
     /// A random live key, as RANDOMKEY: expired picks are deleted and another
     /// key is drawn (each draw either answers or deletes a key, so this ends).
+    /// While `keep_expired` nothing is deleted: after 100 expired picks the
+    /// last one is answered (as a Redis replica does with a table of
+    /// expired keys).
     pub fn random_key(&mut self, now: u64, mut rnd: impl FnMut() -> u64) -> Option<CompactBytes> {
+        let mut tries = 100;
         loop {
             let (key, expired) = {
                 let n = self.dict.random(&mut rnd)?;
@@ -556,6 +574,13 @@ impl Db {
             };
             if !expired {
                 return Some(key);
+            }
+            if self.keep_expired {
+                tries -= 1;
+                if tries == 0 {
+                    return Some(key);
+                }
+                continue;
             }
             let h = self.dict.hash(&key);
             self.delete_expired(h, &key);
@@ -611,13 +636,15 @@ impl Db {
         });
     }
 
-    /// Deletes `key` if its TTL has passed (Redis's `expireIfNeeded`).
-    /// Returns true if it did.
+    /// Deletes `key` if its TTL has passed (Redis's `expireIfNeeded`; not
+    /// while `keep_expired`). Returns true if the key is expired.
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
         match self.dict.find(h, key) {
             Some(n) if n.expire != 0 && now > n.expire => {
-                self.delete_expired(h, key);
+                if !self.keep_expired {
+                    self.delete_expired(h, key);
+                }
                 true
             }
             _ => false,

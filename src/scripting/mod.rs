@@ -271,30 +271,33 @@ pub fn with_script_client<R>(srv: &mut Server, f: impl FnOnce(&mut Server, &mut 
     r
 }
 
+/// The flags a script declares, for EVAL and friends (the cached script's,
+/// else the body's shebang) and FCALL (the function's); `None` for other
+/// commands and for a script or function not found (Redis's
+/// `evalGetCommandFlags` / `fcallGetCommandFlags` then keep the command's
+/// own flags).
+pub fn declared_flags(srv: &Server, spec: &crate::commands::CommandSpec, args: &[Bytes]) -> Option<shebang::Flags> {
+    match spec.name {
+        "eval" | "eval_ro" => match srv.scripting.scripts.get(&sha_of(&args[1])) {
+            Some(s) => Some(s.flags),
+            None => shebang::parse(&args[1]).ok().map(|(f, _)| f),
+        },
+        "evalsha" | "evalsha_ro" => sha_key(&args[1]).and_then(|k| srv.scripting.scripts.get(&k)).map(|s| s.flags),
+        "fcall" | "fcall_ro" => srv.scripting.functions.get(&args[1]).map(|f| f.flags),
+        _ => None,
+    }
+}
+
 /// Does this command count as DENYOOM? For EVAL and friends it depends on
 /// the script's shebang flags (Redis's `evalGetCommandFlags`): a script
 /// with flags may write unless `no-writes`, and is refused past maxmemory
 /// unless `allow-oom`.
 pub fn denies_oom(srv: &Server, spec: &crate::commands::CommandSpec, args: &[Bytes]) -> bool {
-    let flags = match spec.name {
-        "eval" | "eval_ro" => match srv.scripting.scripts.get(&sha_of(&args[1])) {
-            Some(s) => s.flags,
-            None => match shebang::parse(&args[1]) {
-                Ok((f, _)) => f,
-                Err(_) => return false,
-            },
-        },
-        "evalsha" | "evalsha_ro" => match sha_key(&args[1]).and_then(|k| srv.scripting.scripts.get(&k)) {
-            Some(s) => s.flags,
-            None => return false,
-        },
-        "fcall" | "fcall_ro" => match srv.scripting.functions.get(&args[1]) {
-            Some(f) => f.flags,
-            None => return false,
-        },
-        _ => return spec.has(crate::commands::flags::DENYOOM),
-    };
-    !flags.compat && !flags.allow_oom && !flags.no_writes
+    let is_script = matches!(spec.name, "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro");
+    if !is_script {
+        return spec.has(crate::commands::flags::DENYOOM);
+    }
+    declared_flags(srv, spec, args).is_some_and(|f| !f.compat && !f.allow_oom && !f.no_writes)
 }
 
 /// `min-replicas-to-write` asks for replicas this server cannot have

@@ -36,6 +36,15 @@ pub struct MultiState {
     pub queued_bytes: usize,
 }
 
+/// A command CLIENT PAUSE held back, with its arguments.
+#[derive(Debug)]
+pub enum Postponed {
+    /// Waiting for the pause to end.
+    Waiting(Vec<Bytes>),
+    /// The pause ended: the client's task runs it next.
+    Released(Vec<Bytes>),
+}
+
 /// Why and how a client is blocked (BLPOP and friends).
 pub struct BlockState {
     pub db: usize,
@@ -115,6 +124,8 @@ pub struct Client {
     pub monitor: bool,
     /// Set while the client waits in a blocking command.
     pub blocked: Option<BlockState>,
+    /// A command held back by CLIENT PAUSE (`server::pause`).
+    pub postponed: Option<Postponed>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
     pub query_buf_free: usize,
     /// Output handed to the socket but not yet written (counts toward the
@@ -166,6 +177,7 @@ impl Client {
             script: false,
             monitor: false,
             blocked: None,
+            postponed: None,
             query_buf_free: 0,
             obuf_pending: 0,
             obuf_soft_since: None,
@@ -195,6 +207,17 @@ impl Client {
         self.authenticated = !auth_required;
     }
 
+    /// Bytes of the arguments of a command the client is blocked in or
+    /// that CLIENT PAUSE postponed (Redis keeps its `argv` meanwhile).
+    pub fn held_argv_mem(&self) -> usize {
+        let args = match (&self.blocked, &self.postponed) {
+            (Some(b), _) => &b.args,
+            (None, Some(Postponed::Waiting(a) | Postponed::Released(a))) => a,
+            (None, None) => return 0,
+        };
+        args.iter().map(|a| a.len()).sum()
+    }
+
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();
@@ -207,7 +230,7 @@ impl Client {
         if self.multi.is_some() {
             f.push('x');
         }
-        if self.blocked.is_some() {
+        if self.blocked.is_some() || matches!(self.postponed, Some(Postponed::Waiting(_))) {
             f.push('b');
         }
         if self.dirty_cas {

@@ -1,7 +1,9 @@
 //! One task per connection, looping over three steps:
 //!
 //! 1. run the complete requests in the query buffer (unless the client is
-//!    blocked), with one borrow of the server state for the whole batch;
+//!    blocked or its command postponed by CLIENT PAUSE; a command released
+//!    by the pause's end runs first), with one borrow of the server state
+//!    for the whole batch;
 //! 2. hand the replies to the socket: when no write is in flight, the output
 //!    buffer is swapped out and written as one batch (other clients'
 //!    commands keep appending to the client's buffer meanwhile: served
@@ -38,7 +40,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 
-use super::client::{Client, ClientType};
+use super::client::{Client, ClientType, Postponed};
 use super::clients::ClientSlot;
 use super::{Server, blocking, dispatch};
 use crate::config::{Config, ObufClass};
@@ -216,7 +218,17 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
     };
     // Time has passed since the last batch: its clock reading is stale.
     srv.clock_us = None;
+    // A command postponed by CLIENT PAUSE goes first once released.
+    match client.postponed.take() {
+        Some(Postponed::Released(held)) => {
+            dispatch::execute(srv, client, &held);
+            limits.authenticated = !srv.auth_required() || client.authenticated;
+            close_if_over_limit(&srv.config, client);
+        }
+        waiting => client.postponed = waiting,
+    }
     while client.blocked.is_none()
+        && client.postponed.is_none()
         && !client.close_after_reply
         && !client.close_asap
         && client.out.len() + client.obuf_pending < stall
@@ -327,6 +339,7 @@ fn soft_deadline(config: &Config, client: &Client) -> Option<Instant> {
 /// Forgets a client everywhere it is registered.
 pub fn disconnect(srv: &mut Server, client: &mut Client) {
     blocking::unregister(srv, client);
+    super::pause::forget(srv, client);
     crate::commands::transactions::unwatch_all(srv, client);
     super::pubsub::forget(srv, client);
     super::monitor::stop(srv, client);

@@ -1,5 +1,6 @@
 //! The server cron (Redis's `serverCron`), `hz` times a second: a shutdown
-//! asked for by a signal, active expiry, incremental rehashing and
+//! asked for by a signal, the end of a CLIENT PAUSE, active expiry (not
+//! during a pause), incremental rehashing and
 //! shrinking of tables, the ops/sec sample, closing idle clients
 //! (`timeout`; never blocked or subscribed ones), and save points.
 
@@ -20,7 +21,9 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         super::shutdown::handle_signal(srv);
         let now = unix_ms();
         srv.now_ms = now;
-        if srv.active_expire_enabled {
+        // Ends a pause whose time is up; while one is on, nothing expires.
+        let paused = super::pause::check_timeout(srv);
+        if srv.active_expire_enabled && !paused {
             let Server { keyspace, expire_cycle, rng, .. } = srv;
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
         }
@@ -47,7 +50,10 @@ fn close_idle_clients(srv: &mut Server) {
         let Ok(mut c) = slot.state.try_borrow_mut() else {
             continue;
         };
-        let exempt = c.blocked.is_some() || c.client_type() == super::client::ClientType::PubSub || c.close_asap;
+        let exempt = c.blocked.is_some()
+            || c.postponed.is_some()
+            || c.client_type() == super::client::ClientType::PubSub
+            || c.close_asap;
         if !exempt && now.saturating_sub(c.last_interaction_ms) / 1000 > timeout {
             crate::log::verbose("Closing idle client");
             c.close_asap = true;

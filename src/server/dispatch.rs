@@ -7,6 +7,8 @@
 //! evicted before each command, and commands that may grow memory are
 //! refused while it stays over the limit (`oom_check`). While a script is
 //! busy (`server::busy`), commands not flagged `allow_busy` get BUSY.
+//! While clients are paused, a command that passed every check may be
+//! postponed instead of run (`server::pause`).
 
 use bytes::Bytes;
 
@@ -15,6 +17,7 @@ use super::acl::{Denied, LogEntry, Reason};
 use super::blocking;
 use super::client::{Client, ReplyMode};
 use super::memory;
+use super::pause;
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_us;
 
@@ -60,7 +63,11 @@ fn unknown_command(args: &[Bytes]) -> CmdError {
 pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     let started = *srv.clock_us.get_or_insert_with(unix_us);
     srv.now_ms = started / 1000;
+    if srv.pause.active() {
+        pause::check_timeout(srv);
+    }
     client.push_ranges.clear();
+    let mode_before = client.reply_mode;
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;
     }
@@ -68,6 +75,13 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id, args).map(|()| id));
     match checked {
         Err((id, e)) => reject(srv, client, id, &e, args),
+        Ok(id) if srv.pause.active() && pause::holds_back(srv, client, id, args) => {
+            // Nothing ran: the command is processed again, from the start,
+            // when the pause ends.
+            client.reply_mode = mode_before;
+            pause::postpone(srv, client, id, args);
+            return;
+        }
         Ok(id) => {
             let spec = commands::table().entries[id].spec;
             if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {

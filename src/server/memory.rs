@@ -186,6 +186,10 @@ pub fn time_limit_us(tenacity: u32) -> u64 {
 /// the policy, for at most the tenacity's time budget (checked every 16
 /// keys); if the budget runs out first, the eviction task carries on.
 pub fn perform_evictions(srv: &mut Server) -> Evict {
+    // While clients are paused the data set stands still.
+    if super::pause::check_timeout(srv) {
+        return Evict::Ok;
+    }
     let result = evict_until_under(srv);
     let stats = &mut srv.stats;
     match result {

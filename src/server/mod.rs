@@ -23,6 +23,7 @@ pub mod listener;
 pub mod memory;
 pub mod monitor;
 pub mod notify;
+pub mod pause;
 pub mod pubsub;
 pub mod redact;
 pub mod save;
@@ -84,6 +85,8 @@ pub struct Server {
     pub listeners: listener::Listeners,
     /// `maxmemory` eviction: the pool, the background task's state.
     pub evict: memory::EvictState,
+    /// CLIENT PAUSE: its kind, end time and the postponed clients.
+    pub pause: pause::PauseState,
     /// RDB persistence: BGSAVE in progress, save statistics, loading.
     pub persist: Box<save::Persist>,
     /// Wakes the busy-polling task (`busy_poll`).
@@ -126,6 +129,7 @@ impl Server {
             acl: Box::new(acl::Acl::new(&config.requirepass)),
             listeners: listener::Listeners::default(),
             evict: memory::EvictState::default(),
+            pause: pause::PauseState::default(),
             persist: Box::default(),
             busy_poll: busy_poll::Poller::default(),
             scripting: Box::new(crate::scripting::Scripting::new()),

@@ -22,6 +22,7 @@ mod limits;
 mod list;
 mod monitor;
 mod notify;
+mod pause;
 mod persistence;
 mod protocol;
 mod pubsub;
