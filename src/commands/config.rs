@@ -105,8 +105,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         .chunks(2)
         .map(|p| (String::from_utf8_lossy(&p[0]).into_owned(), String::from_utf8_lossy(&p[1]).into_owned()))
         .collect();
-    let peer_ip = ctx.client.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("");
-    let protected_allowed = ctx.srv.config.enable_protected_configs.allows(peer_ip);
+    let protected_allowed = ctx.srv.config.enable_protected_configs.allows(ctx.client.ip());
     let old = ctx.srv.config.clone();
     let mut load = Load::runtime();
     set_many(&mut ctx.srv.config, &pairs, protected_allowed, &mut load).map_err(CmdError::err)?;

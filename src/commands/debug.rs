@@ -148,8 +148,7 @@ fn atoi(arg: &[u8]) -> i64 {
 /// Redis's `enable-debug-command` protection: `yes`, `local` (loopback
 /// clients only) or `no` (the default).
 fn allowed(ctx: &Ctx) -> bool {
-    let ip = ctx.client.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("");
-    ctx.srv.config.enable_debug_command.allows(ip)
+    ctx.srv.config.enable_debug_command.allows(ctx.client.ip())
 }
 
 fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

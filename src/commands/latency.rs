@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 
-use super::command::reply_help;
+use super::command::{lookup_fullname, reply_help};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::server::Server;
@@ -344,12 +344,7 @@ fn histogram(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ids.extend((0..table.entries.len()).filter(|&id| with_data(id).is_some()));
     } else {
         for name in &args[2..] {
-            // Redis's lookupCommandBySds: `name` or `container|sub`.
-            let id = match name.iter().position(|&b| b == b'|') {
-                Some(bar) => table.lookup(&name[..bar]).and_then(|c| table.lookup_sub(c, &name[bar + 1..])),
-                None => table.lookup(name),
-            };
-            let Some(id) = id else { continue };
+            let Some(id) = lookup_fullname(name) else { continue };
             ids.push(id);
             ids.extend(table.subcommands_of(id));
         }

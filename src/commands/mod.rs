@@ -98,7 +98,18 @@ impl Ctx<'_> {
             args: args.to_vec(),
             deadline: timeout.map(|t| std::time::Instant::now() + t),
             wants,
+            on_timeout: crate::server::client::TimeoutReply::NullArray,
         });
+    }
+
+    /// Blocks the client on no key until `timeout` passes (`None`: until
+    /// CLIENT UNBLOCK or disconnection), then answers the integer `reply`
+    /// (WAIT with no replica to wait for).
+    pub fn block_until_timeout(&mut self, args: &[Bytes], timeout: Option<std::time::Duration>, reply: i64) {
+        self.block(&[], args, timeout, "");
+        if let Some(b) = self.client.blocked.as_mut() {
+            b.on_timeout = crate::server::client::TimeoutReply::Int(reply);
+        }
     }
 }
 

@@ -74,8 +74,7 @@ fn list(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
 
 /// LOAD, LOADEX and UNLOAD are protected actions, as in Redis.
 fn check_allowed(ctx: &Ctx) -> CmdResult {
-    let ip = ctx.client.addr.rsplit_once(':').map(|(ip, _)| ip).unwrap_or("");
-    if ctx.srv.config.enable_module_command.allows(ip) {
+    if ctx.srv.config.enable_module_command.allows(ctx.client.ip()) {
         return Ok(());
     }
     Err(CmdError::text(

@@ -82,7 +82,7 @@ fn wait(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.out().int(0);
         return Ok(());
     }
-    ctx.block(&[], args, timeout, "");
+    ctx.block_until_timeout(args, timeout, 0);
     Ok(())
 }
 

@@ -16,7 +16,7 @@
 use bytes::Bytes;
 
 use super::Server;
-use super::client::{BlockState, Client};
+use super::client::{BlockState, Client, TimeoutReply};
 use super::dispatch;
 use crate::commands;
 use crate::keyspace::Access;
@@ -42,14 +42,12 @@ pub fn unregister(srv: &mut Server, client: &mut Client) -> Option<BlockState> {
     Some(b)
 }
 
-/// The client's wait ended without data: answer as Redis does on timeout
-/// (WAIT, which waits for no key, with the replicas that acknowledged: 0).
+/// The client's wait ended without data: answer as Redis does on timeout.
 pub fn time_out(srv: &mut Server, client: &mut Client) {
     if let Some(b) = unregister(srv, client) {
-        if commands::table().entries.get(b.cmd).is_some_and(|e| e.spec.name == "wait") {
-            client.out.int(0);
-        } else {
-            client.out.null_array();
+        match b.on_timeout {
+            TimeoutReply::NullArray => client.out.null_array(),
+            TimeoutReply::Int(n) => client.out.int(n),
         }
     }
 }

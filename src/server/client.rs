@@ -56,6 +56,17 @@ pub struct BlockState {
     pub deadline: Option<Instant>,
     /// Only a key of this type (`Value::type_name`) can serve the client.
     pub wants: &'static str,
+    /// The answer when the deadline passes (or CLIENT UNBLOCK times it out).
+    pub on_timeout: TimeoutReply,
+}
+
+/// What a blocked client answers when its wait ends without data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// The key-blocking commands (BLPOP, BZPOPMIN …).
+    NullArray,
+    /// WAIT: how many replicas acknowledged (always 0 here).
+    Int(i64),
 }
 
 /// Client classes, as CLIENT LIST TYPE and CLIENT KILL TYPE name them.
@@ -205,6 +216,11 @@ impl Client {
         self.no_touch = false;
         self.user = "default".into();
         self.authenticated = !auth_required;
+    }
+
+    /// The peer's IP address (`addr` without its port).
+    pub fn ip(&self) -> &str {
+        self.addr.rsplit_once(':').map_or("", |(ip, _)| ip)
     }
 
     /// Bytes of the arguments of a command the client is blocked in or

@@ -66,7 +66,7 @@ fn close_idle_clients(srv: &mut Server) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::server::client::{BlockState, Client};
+    use crate::server::client::{BlockState, Client, TimeoutReply};
 
     #[test]
     fn timeout_spares_blocked_clients() {
@@ -76,8 +76,15 @@ mod tests {
         idle.last_interaction_ms = long_ago;
         let mut blocked = Client::new(2, "127.0.0.1:3".into(), "127.0.0.1:2".into(), 6, true);
         blocked.last_interaction_ms = long_ago;
-        blocked.blocked =
-            Some(BlockState { db: 0, keys: Vec::new(), cmd: 0, args: Vec::new(), deadline: None, wants: "list" });
+        blocked.blocked = Some(BlockState {
+            db: 0,
+            keys: Vec::new(),
+            cmd: 0,
+            args: Vec::new(),
+            deadline: None,
+            wants: "list",
+            on_timeout: TimeoutReply::NullArray,
+        });
         let fresh = Client::new(3, "127.0.0.1:4".into(), "127.0.0.1:2".into(), 7, true);
         // A slot holds its connection's socket: three real ones.
         let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().expect("runtime");

@@ -3,8 +3,9 @@
 //! Also the building blocks: `CompactBytes` and the generic chained `Dict`
 //! (the keyspace), `Listpack` and `IntSet` (small collections), `Table`
 //! (the dense hash table of large collections) and `bits` (the bit routines
-//! of SETBIT/BITCOUNT/BITPOS/BITOP/BITFIELD on strings) and `hyperloglog`
-//! (Redis's HLL string layout). Pure data
+//! of SETBIT/BITCOUNT/BITPOS/BITOP/BITFIELD on strings), `hyperloglog`
+//! (Redis's HLL string layout) and `geo` (geohashes and distances for GEO
+//! sorted sets). Pure data
 //! structures: no RESP, no keyspace, no server; imports only `util`.
 
 pub mod bits;
