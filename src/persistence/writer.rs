@@ -183,7 +183,12 @@ impl Writer {
         let written = Arc::new(AtomicU64::new(0));
         let tid = Arc::new(AtomicI32::new(0));
         let (q, c, w, t) = (queued.clone(), cancel.clone(), written.clone(), tid.clone());
-        let tmp_path = tmp.clone();
+        // The temp file is created here, on the caller's thread, so that it
+        // exists once `spawn` returns: `abort` then always removes it, and a
+        // writer starved of CPU cannot create it after an abort. A failure
+        // to create it is the writer's outcome, as before.
+        let file = RdbFile::create(tmp.clone(), opts.checksum, opts.incremental_fsync);
+        let tmp_path = tmp;
         let thread = std::thread::Builder::new()
             .name("rdb-writer".into())
             .spawn(move || {
@@ -194,7 +199,7 @@ impl Writer {
                 let me = crate::sys::thread_id();
                 let _ = crate::sys::set_thread_class(me, ThreadClass::Idle);
                 t.store(me, Ordering::Release);
-                let result = run(&rx, &spare_tx, tmp, &dest, opts, (&q, &c, &w));
+                let result = file.and_then(|file| run(&rx, &spare_tx, file, &dest, opts, (&q, &c, &w)));
                 let _ = done_tx.send(result);
             })
             .map_err(|e| format!("Can't save in background: {e}"))?;
@@ -336,12 +341,11 @@ const SPARE_BUFFERS: usize = 4;
 fn run(
     rx: &mpsc::Receiver<Msg>,
     spare: &mpsc::SyncSender<Vec<u8>>,
-    tmp: PathBuf,
+    mut file: RdbFile,
     dest: &Path,
     opts: WriterOptions,
     (queued, cancel, written): (&AtomicUsize, &AtomicBool, &AtomicU64),
 ) -> Result<u64, String> {
-    let mut file = RdbFile::create(tmp, opts.checksum, opts.incremental_fsync)?;
     let mut compressed = Vec::new();
     loop {
         match rx.recv() {
@@ -395,13 +399,9 @@ mod tests {
         assert!(w.send(b"123456789".to_vec(), 0));
         w.abort();
         assert_eq!(std::fs::read(&dest).unwrap(), b"old");
-        // The detached thread may create the file after abort removed it;
-        // it removes it again when it sees the cancel.
-        let gone = (0..500).any(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            !d.join("temp-1.rdb").exists()
-        });
-        assert!(gone, "abandoned temp file left behind");
+        // The file was created by `spawn`, so abort removes it at once,
+        // whether or not the detached thread has run yet.
+        assert!(!d.join("temp-1.rdb").exists(), "abandoned temp file left behind");
 
         let mut w = Writer::spawn(d.join("temp-2.rdb"), dest.clone(), OPTS).unwrap();
         assert!(w.send(b"1234".to_vec(), 0));
