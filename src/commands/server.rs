@@ -88,6 +88,7 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lazy = flush_async(args)?;
     let db = ctx.client.db;
     ctx.srv.dirty += empty_db(ctx, db, lazy);
+    ctx.force_propagation();
     ctx.out().ok();
     Ok(())
 }
@@ -102,6 +103,7 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // As Redis: a BGSAVE is abandoned, and with save points the (empty)
     // dataset is saved now (which resets the dirty counter).
     crate::server::save::flushall(ctx.srv);
+    ctx.force_propagation();
     ctx.out().ok();
     Ok(())
 }

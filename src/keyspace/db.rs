@@ -122,6 +122,10 @@ pub struct Db {
     pub keep_expired: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
+    /// Replication is on: keys deleted because they expired are logged in
+    /// `expired_log` until the server propagates their deletion.
+    pub log_expired: bool,
+    pub expired_log: Vec<CompactBytes>,
 }
 
 impl Db {
@@ -140,6 +144,8 @@ impl Db {
             record_events: 0,
             keep_expired: false,
             events: Vec::new(),
+            log_expired: false,
+            expired_log: Vec::new(),
         }
     }
 
@@ -364,6 +370,9 @@ impl Db {
             self.stats.expired += 1;
             self.interest.modified(key, false);
             self.event(KeyEvent::Expired, key);
+            if self.log_expired {
+                self.expired_log.push(CompactBytes::new(key));
+            }
         }
     }
 

@@ -28,6 +28,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
         }
         super::notify::flush_table_events(srv, None);
+        super::replication::after_cron(srv);
         for db in &mut srv.keyspace.dbs {
             db.cron(Duration::from_millis(1));
         }
@@ -37,6 +38,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         }
         close_idle_clients(srv);
         super::save::cron(srv);
+        super::replication::cron(srv);
     }
 }
 

@@ -311,7 +311,13 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
     client.last_cmd = Some(id);
+    // Replication (`server::replication`): one test when no replica ever
+    // attached.
+    let repl = if srv.repl.active { Some(super::replication::before_call(srv)) } else { None };
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
+    if let Some(saved) = repl {
+        super::replication::after_call(srv, client, args, srv.dirty != dirty_before, saved);
+    }
     let ended = unix_us();
     srv.clock_us = Some(ended);
     if count_call && !srv.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {

@@ -365,17 +365,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
 
     if sections.has(Sections::REPLICATION) {
         header(&mut out, "Replication");
-        line!(out, "role:master");
-        line!(out, "connected_slaves:0");
-        line!(out, "master_failover_state:no-failover");
-        line!(out, "master_replid:{}", srv.replid);
-        line!(out, "master_replid2:0000000000000000000000000000000000000000");
-        line!(out, "master_repl_offset:0");
-        line!(out, "second_repl_offset:-1");
-        line!(out, "repl_backlog_active:0");
-        line!(out, "repl_backlog_size:1048576");
-        line!(out, "repl_backlog_first_byte_offset:0");
-        line!(out, "repl_backlog_histlen:0");
+        super::replication::info(srv, &mut out);
     }
 
     if sections.has(Sections::CPU) {
