@@ -329,6 +329,7 @@ fn activate(srv: &mut Server) {
     let size = backlog_size(srv);
     srv.repl.backlog = Some(Backlog::new(size));
     srv.repl.active = true;
+    srv.repl.last_ping = Some(Instant::now());
     for db in &mut srv.keyspace.dbs {
         db.log_expired = true;
     }
