@@ -454,9 +454,16 @@ pub fn bgsave_done(srv: &mut Server, id: u64, ok: bool, path: &std::path::Path) 
 /// replicas waiting for one get it started, PING every
 /// `repl-ping-replica-period` seconds.
 pub fn cron(srv: &mut Server) {
+    if srv.repl.active {
+        // Tables made since (DEBUG RELOAD, loading) log their expired keys.
+        for db in &mut srv.keyspace.dbs {
+            db.log_expired = true;
+        }
+    }
     if srv.repl.replicas.is_empty() {
         return;
     }
+    srv.replicas_missing = crate::scripting::replicas_missing(srv);
     let running = super::save::running_bgsave(srv);
     let mut waiting_start = false;
     for &rid in &srv.repl.replicas {
@@ -492,7 +499,25 @@ pub fn forget(srv: &mut Server, client: &Client) {
     if client.repl.as_ref().is_some_and(|l| l.is_replica()) {
         srv.repl.replicas.retain(|&id| id != client.id);
         crate::log::notice(&format!("Connection with replica {} lost.", client.addr));
+        srv.replicas_missing = crate::scripting::replicas_missing(srv);
     }
+}
+
+/// Online replicas whose last ACK is at most `max_lag` seconds old
+/// (`min-replicas-to-write`; Redis's `refreshGoodSlavesCount`).
+pub fn good_replicas(srv: &Server, max_lag: i64) -> i64 {
+    let now_s = srv.now_ms / 1000;
+    let mut n = 0;
+    for &rid in &srv.repl.replicas {
+        if let Some(c) = srv.clients.get(rid).and_then(|s| s.state.try_borrow().ok())
+            && let Some(l) = c.repl.as_ref()
+            && l.state == LinkState::Online
+            && now_s.saturating_sub(l.ack_time_ms / 1000) as i64 <= max_lag
+        {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Replicas whose ack reached `offset` (WAIT). `current` is the client
