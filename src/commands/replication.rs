@@ -68,6 +68,16 @@ pub static COMMANDS: &[CommandSpec] = &[
 /// ROLE: `["master", replication offset, [[ip, port, acked offset] …]]`
 /// (online replicas only, as Redis).
 fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    if let Some((host, port)) = ctx.srv.repl.master.clone() {
+        let out = ctx.out();
+        out.array(5);
+        out.bulk(b"slave");
+        out.bulk(host.as_bytes());
+        out.int(port);
+        out.bulk(b"connect");
+        out.int(-1);
+        return Ok(());
+    }
     let rows: Vec<_> =
         repl::replica_rows(ctx.srv).into_iter().filter(|(_, _, state, _, _)| *state == "online").collect();
     let offset = ctx.srv.repl.offset;
@@ -187,20 +197,30 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// REPLICAOF NO ONE: already a master, `+OK`. REPLICAOF host port:
-/// replication is not implemented, so the server refuses to follow a master
-/// (after Redis's own argument checks) rather than pretend.
+/// REPLICAOF NO ONE: a master (again), `+OK`. REPLICAOF host port: the
+/// server records the master but never connects to it (it cannot be a
+/// replica): it stays a replica whose link is down, refusing writes with
+/// READONLY as Redis does until the link is up, until REPLICAOF NO ONE.
 fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if is(&args[1], "no") && is(&args[2], "one") {
+        repl::unfollow(ctx.srv);
         ctx.out().ok();
         return Ok(());
     }
-    match int(&args[2]) {
-        Ok(port) if (0..=65535).contains(&port) => {
-            Err(CmdError::err("REPLICAOF host port is not supported: this server cannot be a replica"))
-        }
-        _ => Err(CmdError::err("Invalid master port")),
+    if ctx.client.repl.as_ref().is_some_and(|l| l.is_replica()) {
+        return Err(CmdError::err("Command is not valid when client is a replica."));
     }
+    let port = match int(&args[2]) {
+        Ok(port) if (0..=65535).contains(&port) => port,
+        _ => return Err(CmdError::err("Invalid master port")),
+    };
+    let host = String::from_utf8_lossy(&args[1]).into_owned();
+    if !repl::follow(ctx.srv, &host, port) {
+        ctx.out().simple("OK Already connected to specified master");
+        return Ok(());
+    }
+    ctx.out().ok();
+    Ok(())
 }
 
 /// WAIT numreplicas timeout: the number of replicas that acknowledged the

@@ -140,6 +140,14 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if srv.replicas_missing && (spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE))) {
         return Err((Some(id), CmdError::text("NOREPLICAS Not enough good replicas to write.")));
     }
+    // REPLICAOF host port: a replica whose link is down (`server::replication`).
+    if srv.repl.master.is_some() {
+        let write = spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE));
+        let deny_stale = !spec.has(flags::STALE) || exec_queued(|s| !s.has(flags::STALE));
+        if let Some(e) = super::replication::as_replica_refuses(srv, write, deny_stale) {
+            return Err((Some(id), e));
+        }
+    }
     if super::pubsub::resp2_subscribed(client) && !super::pubsub::allowed_in_subscribed_mode(&entry.fullname) {
         return Err((
             Some(id),

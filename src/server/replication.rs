@@ -166,6 +166,10 @@ pub struct Repl {
     pub last_ping: Option<Instant>,
     /// Clients blocked in WAIT.
     pub waiters: Vec<Waiter>,
+    /// REPLICAOF host port: the master we would follow. We never connect:
+    /// the link stays down (writes get READONLY, and with
+    /// `replica-serve-stale-data no` most commands MASTERDOWN).
+    pub master: Option<(String, i64)>,
     /// Scratch for encoding the stream.
     scratch: Vec<u8>,
 }
@@ -223,6 +227,10 @@ pub fn after_cron(srv: &mut Server) {
         return;
     }
     collect_expired(srv);
+    if srv.repl.master.is_some() {
+        srv.repl.pending.clear();
+        return;
+    }
     // Each deletion on its own, as Redis propagates them outside commands.
     let pending = std::mem::take(&mut srv.repl.pending);
     for (db, argv) in pending {
@@ -237,7 +245,7 @@ pub fn evicted(srv: &mut Server, db: usize, key: &[u8]) {
     }
     let name: &'static [u8] = if srv.config.lazyfree_lazy_eviction { b"UNLINK" } else { b"DEL" };
     let argv = vec![Bytes::from_static(name), Bytes::copy_from_slice(key)];
-    if srv.repl.depth == 0 {
+    if srv.repl.depth == 0 && srv.repl.master.is_none() {
         emit(srv, db, &argv);
     } else {
         srv.repl.pending.push((db, argv));
@@ -247,6 +255,11 @@ pub fn evicted(srv: &mut Server, db: usize, key: &[u8]) {
 /// Writes the pending commands (Redis's `propagatePendingCommands`).
 pub fn flush(srv: &mut Server) {
     if srv.repl.pending.is_empty() {
+        return;
+    }
+    // A replica (REPLICAOF host port) never propagates its own writes.
+    if srv.repl.master.is_some() {
+        srv.repl.pending.clear();
         return;
     }
     let pending = std::mem::take(&mut srv.repl.pending);
@@ -297,6 +310,9 @@ fn encode<A: AsRef<[u8]>>(buf: &mut Vec<u8>, argv: &[A]) {
 
 /// Raw stream bytes: backlog, offset, every replica.
 fn feed(srv: &mut Server, data: &[u8]) {
+    if !srv.repl.active {
+        return;
+    }
     if let Some(b) = srv.repl.backlog.as_mut() {
         b.feed(data);
     }
@@ -575,6 +591,9 @@ pub fn serve_waiters(srv: &mut Server, current: Option<&Client>) {
 /// Asks every replica for an ACK (`REPLCONF GETACK *`), as Redis's
 /// `beforeSleep` does for WAIT. Goes through the stream.
 pub fn request_acks(srv: &mut Server) {
+    if srv.repl.replicas.is_empty() || srv.repl.master.is_some() {
+        return;
+    }
     let mut buf = Vec::new();
     encode(&mut buf, &[&b"REPLCONF"[..], b"GETACK", b"*"]);
     feed(srv, &buf);
@@ -648,7 +667,21 @@ pub fn info(srv: &Server, out: &mut String) {
     use std::fmt::Write;
     let rows = replica_rows(srv);
     let r = &srv.repl;
-    let _ = write!(out, "role:master\r\nconnected_slaves:{}\r\n", rows.len());
+    match &r.master {
+        None => out.push_str("role:master\r\n"),
+        Some((host, port)) => {
+            let _ = write!(
+                out,
+                "role:slave\r\nmaster_host:{host}\r\nmaster_port:{port}\r\nmaster_link_status:down\r\n\
+                 master_last_io_seconds_ago:-1\r\nmaster_sync_in_progress:0\r\nslave_read_repl_offset:{o}\r\n\
+                 slave_repl_offset:{o}\r\nmaster_link_down_since_seconds:-1\r\nslave_priority:100\r\n\
+                 slave_read_only:{ro}\r\nreplica_announced:1\r\n",
+                o = r.offset,
+                ro = u8::from(config_yes(srv, "replica-read-only", true)),
+            );
+        }
+    }
+    let _ = write!(out, "connected_slaves:{}\r\n", rows.len());
     for (i, (ip, port, state, offset, lag)) in rows.iter().enumerate() {
         let _ = write!(out, "slave{i}:ip={ip},port={port},state={state},offset={offset},lag={lag}\r\n");
     }
@@ -669,4 +702,46 @@ pub fn info(srv: &Server, out: &mut String) {
         first,
         histlen
     );
+}
+
+/// A yes/no directive kept as text (default when never set).
+fn config_yes(srv: &Server, name: &str, default: bool) -> bool {
+    srv.config.other.get(name).map_or(default, |v| v.eq_ignore_ascii_case("yes"))
+}
+
+/// What a command gets while we are a replica whose link is down
+/// (Redis's `processCommand`): READONLY for writes with
+/// `replica-read-only`, MASTERDOWN for commands not flagged `stale` with
+/// `replica-serve-stale-data no`.
+pub fn as_replica_refuses(srv: &Server, write: bool, deny_stale: bool) -> Option<crate::commands::CmdError> {
+    if write && config_yes(srv, "replica-read-only", true) {
+        return Some(crate::commands::CmdError::text("READONLY You can't write against a read only replica."));
+    }
+    if deny_stale && !config_yes(srv, "replica-serve-stale-data", true) {
+        return Some(crate::commands::CmdError::text(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        ));
+    }
+    None
+}
+
+/// REPLICAOF host port: become a replica of a master we never reach. What
+/// the running command (and its transaction) had to propagate is dropped.
+pub fn follow(srv: &mut Server, host: &str, port: i64) -> bool {
+    if srv.repl.master.as_ref().is_some_and(|(h, p)| h.eq_ignore_ascii_case(host) && *p == port) {
+        return false;
+    }
+    srv.repl.pending.clear();
+    srv.repl.prevent = true;
+    srv.repl.master = Some((host.to_string(), port));
+    crate::log::notice(&format!("Connecting to MASTER {host}:{port} (this server never connects: link down)"));
+    true
+}
+
+/// REPLICAOF NO ONE after `follow`: a master again, with a new replid.
+pub fn unfollow(srv: &mut Server) {
+    if srv.repl.master.take().is_some() {
+        srv.replid = super::random_hex40();
+        crate::log::notice("MASTER MODE enabled (user request from 'id=?')");
+    }
 }

@@ -466,3 +466,40 @@ fn real_replica_dataset_matches_after_random_writes() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn replicaof_host_port_is_a_replica_whose_link_stays_down() {
+    let s = TestServer::start(&["--repl-ping-replica-period", "1000"]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(c.cmd(&["REPLICAOF", "localhost", "x"]), err("ERR Invalid master port"));
+    assert_eq!(c.cmd(&["REPLICAOF", "localhost", "9999"]), ok());
+    assert_eq!(c.cmd(&["REPLICAOF", "LOCALHOST", "9999"]), simple("OK Already connected to specified master"));
+    assert_eq!(c.cmd(&["SET", "k", "w"]), err("READONLY You can't write against a read only replica."));
+    assert_eq!(c.cmd(&["GET", "k"]), bulk("v"));
+    assert_eq!(info_field(&mut c, "replication", "role"), "slave");
+    assert_eq!(info_field(&mut c, "replication", "master_link_status"), "down");
+    assert_eq!(c.cmd(&["ROLE"]), arr(vec![bulk("slave"), bulk("localhost"), int(9999), bulk("connect"), int(-1)]));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "replica-serve-stale-data", "no"]), ok());
+    assert_eq!(
+        c.cmd(&["GET", "k"]),
+        err("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+    );
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["EXEC"]), arr(vec![]));
+    assert_eq!(c.cmd(&["REPLICAOF", "NO", "ONE"]), ok());
+    assert_eq!(c.cmd(&["GET", "k"]), bulk("v"));
+    assert_eq!(c.cmd(&["SET", "k", "w"]), ok());
+
+    // Demoted inside a transaction: nothing of it reaches the stream.
+    let mut r = attach(s.port);
+    assert_eq!(c.cmd(&["SET", "foo", "bar"]), ok());
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    c.cmd(&["SET", "foo2", "bar"]);
+    c.cmd(&["REPLICAOF", "localhost", "9999"]);
+    c.cmd(&["SET", "foo3", "bar"]);
+    c.cmd(&["EXEC"]);
+    assert_eq!(c.cmd(&["REPLICAOF", "NO", "ONE"]), ok());
+    assert_eq!(c.cmd(&["SET", "after", "1"]), ok());
+    expect_stream(&mut r, &[&["SELECT", "0"], &["SET", "foo", "bar"], &["SET", "after", "1"]]);
+}
