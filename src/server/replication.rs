@@ -202,7 +202,10 @@ pub fn after_call(srv: &mut Server, client: &Client, args: &[Bytes], dirty: bool
     }
     r.depth -= 1;
     if r.depth == 0 {
-        flush(srv);
+        // SCAN and RANDOMKEY (Redis's `touches-arbitrary-keys`) propagate
+        // the keys they expired one by one, unwrapped.
+        let arbitrary = args[0].eq_ignore_ascii_case(b"scan") || args[0].eq_ignore_ascii_case(b"randomkey");
+        flush(srv, !arbitrary);
     }
 }
 
@@ -253,7 +256,7 @@ pub fn evicted(srv: &mut Server, db: usize, key: &[u8]) {
 }
 
 /// Writes the pending commands (Redis's `propagatePendingCommands`).
-pub fn flush(srv: &mut Server) {
+pub fn flush(srv: &mut Server, may_wrap: bool) {
     if srv.repl.pending.is_empty() {
         return;
     }
@@ -263,7 +266,7 @@ pub fn flush(srv: &mut Server) {
         return;
     }
     let pending = std::mem::take(&mut srv.repl.pending);
-    let wrap = pending.len() > 1;
+    let wrap = may_wrap && pending.len() > 1;
     if wrap {
         emit(srv, pending[0].0, &[Bytes::from_static(b"MULTI")]);
     }

@@ -252,9 +252,10 @@ fn writes_are_propagated_as_redis_7_0_does() {
         let push_ref: Vec<&str> = push.clone();
         expect_stream(&mut r, &[&push_ref, &expect]);
     }
-    // FLUSHALL is propagated even when there was nothing to flush.
-    run(&mut w, &[&["FLUSHALL"], &["FLUSHALL"]]);
-    expect_stream(&mut r, &[&["FLUSHALL"], &["FLUSHALL"]]);
+    // FLUSHALL is propagated even when there was nothing to flush, and
+    // PUBLISH always.
+    run(&mut w, &[&["FLUSHALL"], &["FLUSHALL"], &["PUBLISH", "ch", "hi"]]);
+    expect_stream(&mut r, &[&["FLUSHALL"], &["FLUSHALL"], &["PUBLISH", "ch", "hi"]]);
 }
 
 fn wait_blocked(c: &mut Conn, n: usize) {
@@ -502,4 +503,30 @@ fn replicaof_host_port_is_a_replica_whose_link_stays_down() {
     assert_eq!(c.cmd(&["REPLICAOF", "NO", "ONE"]), ok());
     assert_eq!(c.cmd(&["SET", "after", "1"]), ok());
     expect_stream(&mut r, &[&["SELECT", "0"], &["SET", "foo", "bar"], &["SET", "after", "1"]]);
+}
+
+#[test]
+fn expired_keys_found_by_scan_are_not_wrapped_and_restore_gets_an_absolute_ttl() {
+    let s = TestServer::start(&["--repl-ping-replica-period", "1000"]);
+    let mut w = s.conn();
+    assert_eq!(w.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), ok());
+    w.cmd(&["SET", "foo1", "bar", "PX", "1"]);
+    w.cmd(&["SET", "foo2", "bar", "PX", "1"]);
+    std::thread::sleep(Duration::from_millis(5));
+    let mut r = attach(s.port);
+    w.cmd(&["SCAN", "0"]);
+    let a = next_cmd(&mut r);
+    assert_eq!(a, ["SELECT", "0"]);
+    let (x, y) = (next_cmd(&mut r), next_cmd(&mut r));
+    assert!(x[0] == "DEL" && y[0] == "DEL", "{x:?} {y:?}");
+
+    w.cmd(&["SET", "src", "v"]);
+    let Reply::Bulk(payload) = w.cmd(&["DUMP", "src"]) else { panic!("DUMP") };
+    w.cmd_bytes(&[b"RESTORE", b"dst", b"100000", &payload]);
+    expect_stream(&mut r, &[&["SET", "src", "v"]]);
+    let got = next_cmd(&mut r);
+    assert_eq!((got[0].as_str(), got[1].as_str(), got.len()), ("RESTORE", "dst", 5), "{got:?}");
+    assert_eq!(got[4], "ABSTTL");
+    let at: u64 = got[2].parse().unwrap();
+    assert!(at > 1_000_000_000_000, "absolute ms: {at}");
 }
