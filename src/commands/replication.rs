@@ -124,7 +124,9 @@ fn sync_generic(ctx: &mut Ctx, psync: Option<(&[u8], i64)>) -> CmdResult {
             }
         }
         repl::SyncStart::Continue(backlog) => {
-            let line = format!("CONTINUE {}", ctx.srv.replid);
+            // The replid only for a replica that announced `capa psync2`.
+            let psync2 = ctx.client.repl.as_ref().is_some_and(|l| l.capa_psync2);
+            let line = if psync2 { format!("CONTINUE {}", ctx.srv.replid) } else { "CONTINUE".to_string() };
             ctx.out().simple(&line);
             ctx.client.out.buf.extend_from_slice(&backlog);
         }
@@ -239,6 +241,7 @@ fn wait(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     ctx.block_until_timeout(args, timeout, acked);
     let id = ctx.client.id;
+    ctx.srv.repl.waiters.retain(|w| w.client != id);
     ctx.srv.repl.waiters.push(repl::Waiter { client: id, offset, replicas });
     repl::request_acks(ctx.srv);
     Ok(())

@@ -317,9 +317,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "instantaneous_input_repl_kbps:0.00");
         line!(out, "instantaneous_output_repl_kbps:0.00");
         line!(out, "rejected_connections:{}", st.rejected_connections);
-        line!(out, "sync_full:0");
-        line!(out, "sync_partial_ok:0");
-        line!(out, "sync_partial_err:0");
+        line!(out, "sync_full:{}", srv.repl.sync_full);
+        line!(out, "sync_partial_ok:{}", srv.repl.sync_partial_ok);
+        line!(out, "sync_partial_err:{}", srv.repl.sync_partial_err);
         line!(out, "expired_keys:{}", srv.keyspace.expired());
         line!(out, "expired_stale_perc:0.00");
         line!(out, "expired_time_cap_reached_count:0");

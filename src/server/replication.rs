@@ -166,6 +166,10 @@ pub struct Repl {
     pub last_ping: Option<Instant>,
     /// Clients blocked in WAIT.
     pub waiters: Vec<Waiter>,
+    /// INFO stats: full syncs served, PSYNCs continued and refused.
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
     /// REPLICAOF host port: the master we would follow. We never connect:
     /// the link stays down (writes get READONLY, and with
     /// `replica-serve-stale-data no` most commands MASTERDOWN).
@@ -381,9 +385,14 @@ pub fn start_sync(srv: &mut Server, client: &mut Client, psync: Option<(&[u8], i
             let link = client.repl.get_or_insert_with(Default::default);
             link.state = LinkState::Online;
             srv.repl.replicas.push(client.id);
+            srv.repl.sync_partial_ok += 1;
             return SyncStart::Continue(data);
         }
     }
+    if psync.is_some_and(|(replid, _)| replid != b"?") {
+        srv.repl.sync_partial_err += 1;
+    }
+    srv.repl.sync_full += 1;
     activate(srv);
     let link = client.repl.get_or_insert_with(Default::default);
     srv.repl.replicas.push(client.id);

@@ -122,6 +122,7 @@ fn replconf_and_psync_framing() {
 
     // A second PSYNC with our replid and an offset in the backlog continues.
     let mut p = s.conn();
+    assert_eq!(p.cmd(&["REPLCONF", "capa", "psync2"]), ok());
     p.send(&["PSYNC", parts[1], &(offset + 1).to_string()]);
     assert_eq!(p.read_reply(), simple(&format!("CONTINUE {}", parts[1])));
     expect_stream(&mut p, &[&["SELECT", "0"], &["SET", "k", "v"]]);
@@ -457,15 +458,38 @@ fn real_replica_dataset_matches_after_random_writes() {
         assert!((ttl_a - ttl_b).abs() < 5000, "{a}: TTL {ttl_a} vs {ttl_b}");
     }
     // The replica processed exactly the stream we produced.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mine = info_field(&mut w, "replication", "master_repl_offset");
-        if info_field(&mut rc, "replication", "master_repl_offset") == mine {
-            break;
+    let same_offset = |w: &mut Conn, rc: &mut Conn| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let mine = info_field(w, "replication", "master_repl_offset");
+            if info_field(rc, "replication", "master_repl_offset") == mine {
+                break;
+            }
+            assert!(Instant::now() < deadline, "replica offset never reached {mine}");
+            std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(Instant::now() < deadline, "replica offset never reached {mine}");
-        std::thread::sleep(Duration::from_millis(20));
+    };
+    same_offset(&mut w, &mut rc);
+
+    // Cut the link: the replica reconnects with PSYNC <replid> <offset>
+    // and continues from the backlog (no new full sync).
+    assert_eq!(info_field(&mut w, "stats", "sync_full"), "1");
+    assert_eq!(w.cmd(&["CLIENT", "KILL", "TYPE", "replica"]), int(1));
+    for i in 0..50 {
+        w.cmd(&["RPUSH", "after-cut", &i.to_string()]);
     }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_field(&mut w, "replication", "connected_slaves") != "1"
+        || !info_field(&mut w, "replication", "slave0").contains("state=online")
+    {
+        assert!(Instant::now() < deadline, "the replica did not come back");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    same_offset(&mut w, &mut rc);
+    assert_eq!(rc.cmd(&["LLEN", "after-cut"]), int(50));
+    assert_eq!(info_field(&mut w, "stats", "sync_full"), "1", "no second full sync");
+    assert_eq!(info_field(&mut w, "stats", "sync_partial_ok"), "1", "a partial resync");
 }
 
 #[test]
