@@ -120,6 +120,7 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let now = ctx.now();
     ctx.srv.keyspace.swap(a as usize, b as usize, now);
+    crate::server::replication::defer_expired(ctx.srv);
     ctx.srv.dirty += 1;
     ctx.out().ok();
     Ok(())

@@ -406,6 +406,8 @@ pub fn after_command(srv: &mut Server, client: &mut Client) {
     }
     flag_touched_watchers(srv, client);
     blocking::serve_ready(srv, client);
+    // Keys found expired while serving blocked clients.
+    super::replication::after_cron(srv);
 }
 
 /// Sets `dirty_cas` on every client whose watched key was touched.

@@ -166,6 +166,9 @@ pub struct Repl {
     pub last_ping: Option<Instant>,
     /// Clients blocked in WAIT.
     pub waiters: Vec<Waiter>,
+    /// Deletions to propagate after the running command, each alone
+    /// (keys SWAPDB found expired: Redis finds them after the command).
+    pub deferred: Vec<(usize, Vec<Bytes>)>,
     /// INFO stats: full syncs served, PSYNCs continued and refused.
     pub sync_full: u64,
     pub sync_partial_ok: u64,
@@ -210,6 +213,12 @@ pub fn after_call(srv: &mut Server, client: &Client, args: &[Bytes], dirty: bool
         // the keys they expired one by one, unwrapped.
         let arbitrary = args[0].eq_ignore_ascii_case(b"scan") || args[0].eq_ignore_ascii_case(b"randomkey");
         flush(srv, !arbitrary);
+        if !srv.repl.deferred.is_empty() {
+            for (db, argv) in std::mem::take(&mut srv.repl.deferred) {
+                srv.repl.pending.push((db, argv));
+                flush(srv, false);
+            }
+        }
     }
 }
 
@@ -227,8 +236,21 @@ fn collect_expired(srv: &mut Server) {
     }
 }
 
+/// The keys deleted as expired so far by the running command go out after
+/// it, each alone (SWAPDB: Redis finds them when it serves blocked
+/// clients, after the command).
+pub fn defer_expired(srv: &mut Server) {
+    if !srv.repl.active {
+        return;
+    }
+    let before = srv.repl.pending.len();
+    collect_expired(srv);
+    let found: Vec<_> = srv.repl.pending.drain(before..).collect();
+    srv.repl.deferred.extend(found);
+}
+
 /// Propagates expired keys found outside a command (the active expiry
-/// cycle) and a deleted key (eviction: DEL).
+/// cycle, serving blocked clients after a command), each alone.
 pub fn after_cron(srv: &mut Server) {
     if !srv.repl.active || srv.repl.depth != 0 {
         return;
