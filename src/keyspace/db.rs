@@ -243,6 +243,25 @@ impl Db {
         Some(n)
     }
 
+    /// Starts loading the table slots and nodes of `keys` (the first 32), so
+    /// a pipeline's lookups that follow find them in cache. A single key is
+    /// left alone: its lookup follows at once. Changes nothing.
+    pub fn prefetch<'a>(&self, keys: impl Iterator<Item = &'a [u8]>) {
+        let mut keys = keys.take(32);
+        let (Some(first), Some(second)) = (keys.next(), keys.next()) else {
+            return;
+        };
+        let mut hashes = [0u64; 32];
+        hashes[0] = self.dict.hash(first);
+        hashes[1] = self.dict.hash(second);
+        let mut n = 2;
+        for key in keys {
+            hashes[n] = self.dict.hash(key);
+            n += 1;
+        }
+        self.dict.prefetch(&hashes[..n]);
+    }
+
     /// True if a live key exists (no accounting, no touch).
     pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
