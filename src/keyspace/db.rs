@@ -264,6 +264,10 @@ impl Db {
                 Ttl::Keep => old,
                 Ttl::Clear => 0,
             };
+            if matches!(n.value, Value::Stream(_)) {
+                // Clients blocked in XREADGROUP on it are unblocked.
+                self.interest.added(key);
+            }
             n.value = value;
             // An overwrite is an access; under LFU the counter carries over
             // (Redis's lookupKeyWrite, then dbSetValue keeping `lru`).
@@ -306,6 +310,10 @@ impl Db {
             self.expires -= 1;
         }
         self.interest.modified(key, false);
+        if matches!(node.value, Value::Stream(_)) {
+            // Clients blocked in XREADGROUP on it are unblocked.
+            self.interest.added(key);
+        }
         Some(node)
     }
 
@@ -363,6 +371,9 @@ impl Db {
             }
             self.stats.expired += 1;
             self.interest.modified(key, false);
+            if matches!(node.value, Value::Stream(_)) {
+                self.interest.added(key);
+            }
             self.event(KeyEvent::Expired, key);
         }
     }
