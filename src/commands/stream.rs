@@ -684,10 +684,11 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
     let mut body = ReplyWriter::new(ctx.client.out.resp);
     for (i, key) in keys.iter().enumerate() {
         let gt = ids[i];
+        let mut created = false;
         let served_now = {
             let db = ctx.db();
             if xreadgroup {
-                serve_group(db, &mut body, key, gt, &r, now)?
+                serve_group(db, &mut body, key, gt, &r, now, &mut created)?
             } else {
                 let Some(s) = stream_read(db, key, now)? else { continue };
                 let has_new = s.last_entry_id().is_some_and(|m| m > gt);
@@ -707,6 +708,10 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
                 has_new
             }
         };
+        if created {
+            ctx.srv.dirty += 1;
+            ctx.notify(N::STREAM, "xgroup-createconsumer", key);
+        }
         if served_now {
             served += 1;
             if xreadgroup {
@@ -754,6 +759,7 @@ fn serve_group(
     gt: StreamId,
     r: &ReadArgs,
     now: u64,
+    created: &mut bool,
 ) -> Result<bool, CmdError> {
     let (group, consumer) = r.group.as_ref().expect("a group");
     let Some(s) = stream_read_for_update(db, key, now)? else { return Ok(false) };
@@ -770,7 +776,7 @@ fn serve_group(
     }
     out.bulk(key);
     let g = s.groups.get_mut(&group[..]).expect("checked");
-    ensure_consumer(g, consumer, now, true);
+    *created = ensure_consumer(g, consumer, now, true);
     let limit = if r.count == 0 { usize::MAX } else { r.count };
     if history {
         // The consumer's own pending entries from `gt` on.
@@ -942,7 +948,7 @@ const XGROUP_HELP: &[&str] = &[
     "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
     "    Set the current group ID and entries_read counter.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 const XINFO_HELP: &[&str] = &[
@@ -954,7 +960,7 @@ const XINFO_HELP: &[&str] = &[
     "STREAM <key> [FULL [COUNT <count>]",
     "    Show information about the stream.",
     "HELP",
-    "    Print this help.",
+    "    Prints this help.",
 ];
 
 fn help(out: &mut ReplyWriter, lines: &[&str]) {
@@ -1273,6 +1279,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let mut claimed: Vec<StreamId> = Vec::new();
     let mut consumer_ready = false;
+    let mut created = false;
     for id in ids {
         let exists = s.contains(id);
         let g = s.groups.get_mut(grp).expect("exists");
@@ -1294,7 +1301,7 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         if !consumer_ready {
-            ensure_consumer(g, name, now, true);
+            created = ensure_consumer(g, name, now, true);
             consumer_ready = true;
         }
         g.assign(id, name);
@@ -1317,6 +1324,10 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
     }
     ctx.srv.dirty += dirty;
+    if created {
+        ctx.srv.dirty += 1;
+        ctx.notify(N::STREAM, "xgroup-createconsumer", key);
+    }
     Ok(())
 }
 
@@ -1362,6 +1373,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut cursor = start;
     let mut next: Option<StreamId> = None;
     let mut consumer_ready = false;
+    let mut created = false;
     let pending: Vec<StreamId> = s.groups[grp].pel.range(start..).map(|(id, _)| *id).collect();
     let mut it = pending.into_iter();
     loop {
@@ -1390,7 +1402,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
         if !consumer_ready {
-            ensure_consumer(g, name, now, true);
+            created = ensure_consumer(g, name, now, true);
             consumer_ready = true;
         }
         g.assign(id, name);
@@ -1425,6 +1437,10 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         id_bulk(out, id);
     }
     ctx.srv.dirty += dirty;
+    if created {
+        ctx.srv.dirty += 1;
+        ctx.notify(N::STREAM, "xgroup-createconsumer", key);
+    }
     Ok(())
 }
 
