@@ -382,6 +382,7 @@ impl Db {
     /// it off the command thread. While a snapshot has not finished the
     /// table, the table stays with the snapshot (an empty one is returned).
     pub fn clear(&mut self) -> Dict<Entry> {
+        self.signal_lost_streams(None);
         if self.interest.has_watchers() {
             let dict = &self.dict;
             self.interest.emptied(|k| dict.find(dict.hash(k), k).is_some(), |_| None);
@@ -411,6 +412,19 @@ impl Db {
             |k| mine.find(mine.hash(k), k).is_some(),
             |k| theirs.find(theirs.hash(k), k).map(|e| (true, e.expire != 0 && now > e.expire)),
         );
+    }
+
+    /// Before FLUSHDB/FLUSHALL (`replacement` `None`) or SWAPDB: keys clients
+    /// are blocked on that hold a stream here and will not hold one
+    /// afterwards become ready, so XREADGROUP clients are unblocked (Redis's
+    /// `scanDatabaseForDeletedStreams`).
+    pub fn signal_lost_streams(&mut self, replacement: Option<&Db>) {
+        let is_stream = |d: &Dict<Entry>, k: &[u8]| matches!(d.find(d.hash(k), k).map(|e| &e.value), Some(Value::Stream(_)));
+        for key in self.interest.blocked_keys() {
+            if is_stream(&self.dict, &key) && !replacement.is_some_and(|o| is_stream(&o.dict, &key)) {
+                self.interest.added(&key);
+            }
+        }
     }
 
     /// After SWAPDB: keys clients are blocked on that now exist become ready.
