@@ -737,7 +737,8 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
         ctx.out().null_array();
         return Ok(());
     }
-    // Block with `$` resolved, so serving later reads after the id seen now.
+    // Block with `$` resolved, so serving later reads after the id seen now,
+    // and with Redis's count for a served client (`XREAD_BLOCKED_DEFAULT_COUNT`).
     let mut kept = args.to_vec();
     if resolved_dollar {
         for (i, id_arg) in id_args.iter().enumerate() {
@@ -745,6 +746,9 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
                 kept[r.streams_arg + r.streams + i] = Bytes::from(ids[i].to_string());
             }
         }
+    }
+    if r.count == 0 {
+        kept.splice(1..1, [Bytes::from_static(b"COUNT"), Bytes::from_static(b"1000")]);
     }
     ctx.block(keys, &kept, timeout, "stream");
     Ok(())

@@ -419,7 +419,8 @@ impl Db {
     /// afterwards become ready, so XREADGROUP clients are unblocked (Redis's
     /// `scanDatabaseForDeletedStreams`).
     pub fn signal_lost_streams(&mut self, replacement: Option<&Db>) {
-        let is_stream = |d: &Dict<Entry>, k: &[u8]| matches!(d.find(d.hash(k), k).map(|e| &e.value), Some(Value::Stream(_)));
+        let is_stream =
+            |d: &Dict<Entry>, k: &[u8]| matches!(d.find(d.hash(k), k).map(|e| &e.value), Some(Value::Stream(_)));
         for key in self.interest.blocked_keys() {
             if is_stream(&self.dict, &key) && !replacement.is_some_and(|o| is_stream(&o.dict, &key)) {
                 self.interest.added(&key);
