@@ -53,7 +53,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "5.0.0",
         "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
         "O(log N) with N being the number of messages in the PEL of the consumer group.",
-        "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]",
+        "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID id]",
     ),
     CommandSpec::new("xdel", -3, WRITE | FAST, G, xdel).keys(1, 1, 1).doc(
         "5.0.0",
@@ -113,7 +113,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "5.0.0",
         "An internal command for replicating stream values",
         "O(1)",
-        "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]",
+        "key last-id [ENTRIESADDED entries_added] [MAXDELETEDID max_deleted_entry_id]",
     ),
     CommandSpec::new("xtrim", -4, WRITE, G, xtrim).keys(1, 1, 1).doc(
         "5.0.0",
@@ -128,25 +128,25 @@ static XGROUP: &[CommandSpec] = &[
         "5.0.0",
         "Create a consumer group.",
         "O(1)",
-        "key group <id | $> [MKSTREAM] [ENTRIESREAD entries-read]",
+        "key groupname <id | $> [MKSTREAM] [ENTRIESREAD entries_read]",
     ),
     CommandSpec::new("createconsumer", 5, WRITE | DENYOOM, G, xgroup).keys(2, 2, 1).doc(
         "6.2.0",
         "Create a consumer in a consumer group.",
         "O(1)",
-        "key group consumer",
+        "key groupname consumername",
     ),
     CommandSpec::new("delconsumer", 5, WRITE, G, xgroup).keys(2, 2, 1).doc(
         "5.0.0",
         "Delete a consumer from a consumer group.",
         "O(1)",
-        "key group consumer",
+        "key groupname consumername",
     ),
     CommandSpec::new("destroy", 4, WRITE, G, xgroup).keys(2, 2, 1).doc(
         "5.0.0",
         "Destroy a consumer group.",
         "O(N) where N is the number of entries in the group's pending entries list (PEL).",
-        "key group",
+        "key groupname",
     ),
     CommandSpec::new("help", 2, LOADING | STALE, G, xgroup_help).doc(
         "5.0.0",
@@ -158,7 +158,7 @@ static XGROUP: &[CommandSpec] = &[
         "5.0.0",
         "Set a consumer group to an arbitrary last delivered ID value.",
         "O(1)",
-        "key group <id | $> [ENTRIESREAD entries-read]",
+        "key groupname <id | $> [ENTRIESREAD entries_read]",
     ),
 ];
 
@@ -167,7 +167,7 @@ static XINFO: &[CommandSpec] = &[
         "5.0.0",
         "List the consumers in a consumer group",
         "O(1)",
-        "key group",
+        "key groupname",
     ),
     CommandSpec::new("groups", 3, READONLY, G, xinfo).keys(2, 2, 1).doc(
         "5.0.0",
