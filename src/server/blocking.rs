@@ -94,7 +94,10 @@ fn serve_key(srv: &mut Server, current: &mut Client, db: usize, key: &[u8]) {
             commands::stream::blocked_group_error(value, g)
         });
         if let Some(msg) = gone {
-            unregister(srv, &mut waiter);
+            if let Some(b) = unregister(srv, &mut waiter) {
+                srv.stats.command(b.cmd).failed_calls += 1;
+            }
+            srv.stats.error(msg);
             waiter.out.error(msg);
             slot.wake.notify_one();
             continue;
