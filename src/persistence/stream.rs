@@ -119,6 +119,17 @@ fn id_len(out: &mut Vec<u8>, id: StreamId) {
 /// Appends a stream's body in `STREAM_LISTPACKS_2` (type byte and key
 /// already written). Nodes whose entries were all deleted are skipped.
 pub fn write(out: &mut Vec<u8>, s: &Stream, compress: bool) {
+    write_nodes(out, s, compress);
+    encode::len(out, s.len() as u64);
+    id_len(out, s.last_id);
+    id_len(out, s.first_id);
+    id_len(out, s.max_deleted_id);
+    encode::len(out, s.entries_added);
+    write_groups(out, s);
+}
+
+/// The node count and the nodes (master id, listpack).
+fn write_nodes(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     let mut nodes: Vec<(StreamId, Vec<u8>)> = Vec::new();
     for (&master, node) in s.nodes() {
         let entries: Vec<_> = s.node_entries(master).collect();
@@ -161,11 +172,10 @@ pub fn write(out: &mut Vec<u8>, s: &Stream, compress: bool) {
         encode::string(out, &master.to_be_bytes(), false);
         encode::string(out, lp, compress);
     }
-    encode::len(out, s.len() as u64);
-    id_len(out, s.last_id);
-    id_len(out, s.first_id);
-    id_len(out, s.max_deleted_id);
-    encode::len(out, s.entries_added);
+}
+
+/// The consumer groups with their PEL and consumers.
+fn write_groups(out: &mut Vec<u8>, s: &Stream) {
     encode::len(out, s.groups.len() as u64);
     for (name, g) in &s.groups {
         encode::string(out, name, false);
@@ -347,6 +357,30 @@ pub fn read<R: Read>(src: &mut Source<R>, t: u8) -> LoadResult<Stream> {
 mod tests {
     use super::*;
     use crate::types::stream::NodeLimits;
+
+    /// Redis 6.2's layout (type 15): no first id, max deleted id, entries
+    /// added or group read counters; they are derived on load.
+    #[test]
+    fn loads_redis_6_2_streams() {
+        let mut s = Stream::new();
+        for i in 1..=5u64 {
+            s.append(StreamId::new(i, 0), &[b"f", b"v"], NodeLimits::default());
+        }
+        let mut out = Vec::new();
+        write_nodes(&mut out, &s, false);
+        encode::len(&mut out, 5);
+        id_len(&mut out, StreamId::new(5, 0));
+        encode::len(&mut out, 1);
+        encode::string(&mut out, b"g", false);
+        id_len(&mut out, StreamId::new(5, 0));
+        encode::len(&mut out, 0);
+        encode::len(&mut out, 0);
+        let back = read(&mut Source::new(&out[..]), ty::STREAM_LISTPACKS).unwrap();
+        assert_eq!(back.len(), 5);
+        assert_eq!(back.entries_added, 5);
+        assert_eq!(back.first_id, StreamId::new(1, 0));
+        assert_eq!(back.groups[&b"g"[..]].entries_read, 5);
+    }
 
     #[test]
     fn round_trip() {
