@@ -25,7 +25,7 @@ use crate::config::notify as N;
 use crate::keyspace::{Access, CompactBytes, Db, Value};
 use crate::protocol::ReplyWriter;
 use crate::types::stream::{
-    Consumer, ENTRIES_READ_INVALID, Fields, Group as CGroup, Nack, NodeLimits, Stream, StreamId, Trim, parse_id,
+    Consumer, ENTRIES_READ_INVALID, EntryRef, Group as CGroup, Nack, NodeLimits, Stream, StreamId, Trim, parse_id,
 };
 
 const G: Group = Group::Stream;
@@ -286,7 +286,7 @@ fn id_bulk(out: &mut ReplyWriter, id: StreamId) {
 }
 
 /// `[id, [field, value, ...]]`.
-fn entry_reply(out: &mut ReplyWriter, id: StreamId, fields: &Fields) {
+fn entry_reply(out: &mut ReplyWriter, id: StreamId, fields: EntryRef<'_>) {
     out.array(2);
     id_bulk(out, id);
     out.array(fields.count());
@@ -549,7 +549,7 @@ fn range_generic(ctx: &mut Ctx, args: &[Bytes], rev: bool) -> CmdResult {
         return Ok(());
     }
     let limit = if count < 0 { usize::MAX } else { count as usize };
-    let items: Vec<(StreamId, &Fields)> = s.range(start, end, rev).take(limit).collect();
+    let items: Vec<(StreamId, EntryRef<'_>)> = s.range(start, end, rev).take(limit).collect();
     out.array(items.len());
     for (id, f) in items {
         entry_reply(out, id, f);
@@ -699,7 +699,8 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
                     body.bulk(key);
                     let start = gt.incr().unwrap_or(StreamId::MAX);
                     let limit = if r.count == 0 { usize::MAX } else { r.count };
-                    let items: Vec<(StreamId, &Fields)> = s.range(start, StreamId::MAX, false).take(limit).collect();
+                    let items: Vec<(StreamId, EntryRef<'_>)> =
+                        s.range(start, StreamId::MAX, false).take(limit).collect();
                     body.array(items.len());
                     for (id, f) in items {
                         entry_reply(&mut body, id, f);

@@ -11,7 +11,7 @@ use std::io::Read;
 use super::decode::{LoadResult, Source, corrupt};
 use super::format::ty;
 use super::{Elem, encode, listpack};
-use crate::types::stream::{Consumer, ENTRIES_READ_INVALID, Fields, Group, Nack, Stream, StreamId};
+use crate::types::stream::{Consumer, ENTRIES_READ_INVALID, Group, LoadedEntry, Nack, Stream, StreamId};
 use crate::util::number::parse_i64;
 
 /// Entry flags inside a node (`STREAM_ITEM_FLAG_*`).
@@ -132,34 +132,32 @@ pub fn write(out: &mut Vec<u8>, s: &Stream, compress: bool) {
 fn write_nodes(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     let mut nodes: Vec<(StreamId, Vec<u8>)> = Vec::new();
     for (&master, node) in s.nodes() {
-        let entries: Vec<_> = s.node_entries(master).collect();
-        if entries.is_empty() {
-            continue;
-        }
         let mut lp = Lp::new();
-        lp.int(entries.len() as i64);
-        lp.int(0);
+        lp.int(node.live as i64);
+        lp.int(node.deleted as i64);
         lp.int(node.master_fields.len() as i64);
         for f in &node.master_fields {
             lp.string(f);
         }
         lp.int(0);
-        for (id, fields) in entries {
-            let items: Vec<&[u8]> = fields.iter().collect();
-            let n = items.len() / 2;
-            let same = n == node.master_fields.len()
-                && node.master_fields.iter().zip(items.iter().step_by(2)).all(|(a, b)| &**a == *b);
-            lp.int(if same { FLAG_SAMEFIELDS } else { 0 });
-            lp.int(id.ms.wrapping_sub(master.ms) as i64);
-            lp.int(id.seq.wrapping_sub(master.seq) as i64);
+        for e in node.entries(master) {
+            let same = e.fields.same_fields();
+            let n = e.fields.count() / 2;
+            let mut flags = if same { FLAG_SAMEFIELDS } else { 0 };
+            if e.flags & crate::types::stream::FLAG_DELETED != 0 {
+                flags |= FLAG_DELETED;
+            }
+            lp.int(flags);
+            lp.int(e.id.ms.wrapping_sub(master.ms) as i64);
+            lp.int(e.id.seq.wrapping_sub(master.seq) as i64);
             if same {
-                for v in items.iter().skip(1).step_by(2) {
+                for v in e.fields.iter().skip(1).step_by(2) {
                     lp.string(v);
                 }
                 lp.int(n as i64 + 3);
             } else {
                 lp.int(n as i64);
-                for it in &items {
+                for it in e.fields.iter() {
                     lp.string(it);
                 }
                 lp.int(2 * n as i64 + 4);
@@ -232,8 +230,7 @@ fn read_node(s: &mut Stream, master: StreamId, lp: &[u8]) -> LoadResult<()> {
     if as_int(it.next())? != 0 {
         return Err(corrupt("Bad stream master entry terminator"));
     }
-    let mut entries = Vec::new();
-    let mut deleted_seen = 0u64;
+    let mut entries: Vec<LoadedEntry> = Vec::new();
     while let Some(flags) = it.next() {
         let flags = as_int(Some(flags))?;
         let ms = master.ms.wrapping_add(as_int(it.next())? as u64);
@@ -255,19 +252,15 @@ fn read_node(s: &mut Stream, master: StreamId, lp: &[u8]) -> LoadResult<()> {
             }
         }
         let _lp_count = as_int(it.next())?;
-        if flags & FLAG_DELETED != 0 {
-            deleted_seen += 1;
-            continue;
-        }
-        if let Some((last, _)) = entries.last()
-            && *last >= id
+        if let Some(last) = entries.last()
+            && last.id >= id
         {
             return Err(corrupt("Stream entries out of order"));
         }
-        entries.push((id, Fields::new(items.iter().map(|v| &v[..]))));
+        entries.push(LoadedEntry { id, deleted: flags & FLAG_DELETED != 0, items });
     }
     let _ = deleted;
-    s.load_node(master, master_fields, entries, deleted_seen, lp.len());
+    s.load_node(master, master_fields, &entries, lp.len());
     Ok(())
 }
 
@@ -402,8 +395,8 @@ mod tests {
         let mut src = Source::new(&out[..]);
         let back = read(&mut src, ty::STREAM_LISTPACKS_2).unwrap();
         assert_eq!(back.len(), 149);
-        let a: Vec<_> = s.range(StreamId::ZERO, StreamId::MAX, false).map(|(i, f)| (i, f.clone())).collect();
-        let b: Vec<_> = back.range(StreamId::ZERO, StreamId::MAX, false).map(|(i, f)| (i, f.clone())).collect();
+        let a: Vec<_> = s.range(StreamId::ZERO, StreamId::MAX, false).map(|(i, f)| (i, f.to_vec())).collect();
+        let b: Vec<_> = back.range(StreamId::ZERO, StreamId::MAX, false).map(|(i, f)| (i, f.to_vec())).collect();
         assert_eq!(a, b);
         assert_eq!(back.max_deleted_id, StreamId::new(3, 1));
         assert_eq!(back.entries_added, 150);

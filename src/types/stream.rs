@@ -15,7 +15,6 @@
 //! Pure data structure: no RESP, no keyspace; imports only `util`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
 
 use crate::util::number::parse_i64;
 
@@ -145,12 +144,7 @@ pub fn parse_id(s: &[u8], missing_seq: u64, strict: bool, seq_star: bool) -> Opt
     }
 }
 
-/// An entry's field-value pairs packed in one block: each string as a
-/// LEB128 length and its bytes, fields and values alternating.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fields(Box<[u8]>);
-
-fn put_len(out: &mut Vec<u8>, mut n: usize) {
+fn put_len(out: &mut Vec<u8>, mut n: u64) {
     loop {
         let b = (n & 0x7f) as u8;
         n >>= 7;
@@ -162,13 +156,13 @@ fn put_len(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-fn get_len(b: &[u8], off: &mut usize) -> usize {
-    let mut n = 0usize;
+fn get_len(b: &[u8], off: &mut usize) -> u64 {
+    let mut n = 0u64;
     let mut shift = 0;
     loop {
         let c = b[*off];
         *off += 1;
-        n |= ((c & 0x7f) as usize) << shift;
+        n |= u64::from(c & 0x7f) << shift;
         if c & 0x80 == 0 {
             return n;
         }
@@ -176,45 +170,69 @@ fn get_len(b: &[u8], off: &mut usize) -> usize {
     }
 }
 
-impl Fields {
-    /// Packs `items` (field, value, field, value, …).
-    pub fn new<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Fields {
-        let mut out = Vec::new();
-        for it in items {
-            put_len(&mut out, it.len());
-            out.extend_from_slice(it);
-        }
-        Fields(out.into_boxed_slice())
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Entry flags inside a node (as Redis's `STREAM_ITEM_FLAG_*`).
+pub const FLAG_DELETED: u8 = 1;
+pub const FLAG_SAMEFIELDS: u8 = 2;
+
+/// A view of one entry's field-value pairs inside its node: the values,
+/// and the field names too unless they are the node's master fields.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryRef<'a> {
+    master: &'a [Box<[u8]>],
+    same: bool,
+    pairs: usize,
+    body: &'a [u8],
+}
+
+impl<'a> EntryRef<'a> {
+    /// Number of strings (twice the number of pairs).
+    pub fn count(&self) -> usize {
+        self.pairs * 2
     }
 
     /// The strings, fields and values alternating.
-    pub fn iter(&self) -> FieldsIter<'_> {
-        FieldsIter { b: &self.0, off: 0 }
+    pub fn iter(&self) -> EntryIter<'a> {
+        EntryIter { e: *self, off: 0, i: 0 }
     }
 
-    /// Number of strings (twice the number of pairs).
-    pub fn count(&self) -> usize {
-        self.iter().count()
+    /// The strings as owned vectors (tests, comparisons).
+    pub fn to_vec(&self) -> Vec<Vec<u8>> {
+        self.iter().map(|s| s.to_vec()).collect()
     }
 
-    pub fn heap_size(&self) -> usize {
-        self.0.len()
+    /// Are the field names those of the node's master entry?
+    pub fn same_fields(&self) -> bool {
+        self.same
     }
 }
 
-pub struct FieldsIter<'a> {
-    b: &'a [u8],
+pub struct EntryIter<'a> {
+    e: EntryRef<'a>,
     off: usize,
+    i: usize,
 }
 
-impl<'a> Iterator for FieldsIter<'a> {
+impl<'a> Iterator for EntryIter<'a> {
     type Item = &'a [u8];
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.off >= self.b.len() {
+        if self.i >= self.e.pairs * 2 {
             return None;
         }
-        let n = get_len(self.b, &mut self.off);
-        let s = &self.b[self.off..self.off + n];
+        let i = self.i;
+        self.i += 1;
+        if self.e.same && i.is_multiple_of(2) {
+            return Some(&self.e.master[i / 2]);
+        }
+        let n = get_len(self.e.body, &mut self.off) as usize;
+        let s = &self.e.body[self.off..self.off + n];
         self.off += n;
         Some(s)
     }
@@ -285,11 +303,107 @@ pub struct Node {
     body: usize,
     /// The last entry ever appended to the node (deleted or not).
     pub last: StreamId,
+    /// The entries back to back, deleted ones included: a flags byte,
+    /// the id as zigzag deltas from the master id, then the values (with
+    /// `FLAG_SAMEFIELDS`) or the pair count and fields and values, each
+    /// string as a LEB128 length and its bytes.
+    data: Vec<u8>,
+}
+
+/// One entry decoded from a node.
+#[derive(Clone, Copy, Debug)]
+pub struct RawEntry<'a> {
+    pub id: StreamId,
+    pub flags: u8,
+    pub fields: EntryRef<'a>,
 }
 
 impl Node {
     fn bytes(&self) -> usize {
         self.body + lpsize::int(self.live as i64) + lpsize::int(self.deleted as i64)
+    }
+
+    /// The entry at byte offset `off` of `data` and the next offset.
+    fn decode(&self, master: StreamId, off: usize) -> (RawEntry<'_>, usize) {
+        let d = &self.data;
+        let mut o = off;
+        let flags = d[o];
+        o += 1;
+        let ms = master.ms.wrapping_add(unzigzag(get_len(d, &mut o)) as u64);
+        let seq = master.seq.wrapping_add(unzigzag(get_len(d, &mut o)) as u64);
+        let same = flags & FLAG_SAMEFIELDS != 0;
+        let pairs = if same { self.master_fields.len() } else { get_len(d, &mut o) as usize };
+        let strings = if same { pairs } else { 2 * pairs };
+        let body_start = o;
+        for _ in 0..strings {
+            let n = get_len(d, &mut o) as usize;
+            o += n;
+        }
+        let fields = EntryRef { master: &self.master_fields, same, pairs, body: &d[body_start..o] };
+        (RawEntry { id: StreamId::new(ms, seq), flags, fields }, o)
+    }
+
+    /// Every entry of the node, deleted ones included, in order.
+    pub fn entries(&self, master: StreamId) -> impl Iterator<Item = RawEntry<'_>> {
+        let mut off = 0;
+        std::iter::from_fn(move || {
+            if off >= self.data.len() {
+                return None;
+            }
+            let (e, next) = self.decode(master, off);
+            off = next;
+            Some(e)
+        })
+    }
+
+    /// Offsets of the entries (for reverse iteration and in-place flags).
+    fn offsets(&self, master: StreamId) -> Vec<usize> {
+        let mut v = Vec::with_capacity((self.live + self.deleted) as usize);
+        let mut off = 0;
+        while off < self.data.len() {
+            v.push(off);
+            off = self.decode(master, off).1;
+        }
+        v
+    }
+
+    /// The live entry `id`: its offset.
+    fn find(&self, master: StreamId, id: StreamId) -> Option<usize> {
+        let mut off = 0;
+        while off < self.data.len() {
+            let (e, next) = self.decode(master, off);
+            if e.id == id {
+                return (e.flags & FLAG_DELETED == 0).then_some(off);
+            }
+            if e.id > id {
+                return None;
+            }
+            off = next;
+        }
+        None
+    }
+
+    /// Appends an entry to `data`.
+    fn push(&mut self, master: StreamId, id: StreamId, same: bool, deleted: bool, items: &[&[u8]]) {
+        let mut flags = if same { FLAG_SAMEFIELDS } else { 0 };
+        if deleted {
+            flags |= FLAG_DELETED;
+        }
+        self.data.push(flags);
+        put_len(&mut self.data, zigzag(id.ms.wrapping_sub(master.ms) as i64));
+        put_len(&mut self.data, zigzag(id.seq.wrapping_sub(master.seq) as i64));
+        if same {
+            for v in items.iter().skip(1).step_by(2) {
+                put_len(&mut self.data, v.len() as u64);
+                self.data.extend_from_slice(v);
+            }
+        } else {
+            put_len(&mut self.data, (items.len() / 2) as u64);
+            for it in items {
+                put_len(&mut self.data, it.len() as u64);
+                self.data.extend_from_slice(it);
+            }
+        }
     }
 }
 
@@ -389,8 +503,9 @@ pub enum Trim {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stream {
-    entries: BTreeMap<StreamId, Fields>,
     nodes: BTreeMap<StreamId, Node>,
+    /// Live entries.
+    length: usize,
     pub last_id: StreamId,
     /// Redis's `first_id`: the first entry's id as recorded (0-0 when empty).
     pub first_id: StreamId,
@@ -405,11 +520,11 @@ impl Stream {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.length
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.length == 0
     }
 
     /// Listpack nodes (`radix-tree-keys`).
@@ -465,36 +580,64 @@ impl Stream {
         self.nodes.iter()
     }
 
-    pub fn get(&self, id: StreamId) -> Option<&Fields> {
-        self.entries.get(&id)
+    /// The live entry `id`.
+    pub fn get(&self, id: StreamId) -> Option<EntryRef<'_>> {
+        let (m, n) = self.nodes.range(..=id).next_back()?;
+        let off = n.find(*m, id)?;
+        Some(n.decode(*m, off).0.fields)
     }
 
     pub fn contains(&self, id: StreamId) -> bool {
-        self.entries.contains_key(&id)
+        self.get(id).is_some()
     }
 
     /// The first live entry's id.
     pub fn first_entry_id(&self) -> Option<StreamId> {
-        self.entries.keys().next().copied()
+        self.range(StreamId::ZERO, StreamId::MAX, false).next().map(|(id, _)| id)
     }
 
     /// The last live entry's id (`streamLastValidID`).
     pub fn last_entry_id(&self) -> Option<StreamId> {
-        self.entries.keys().next_back().copied()
+        self.range(StreamId::ZERO, StreamId::MAX, true).next().map(|(id, _)| id)
     }
 
-    /// Entries with ids in `[start, end]`, ascending or (`rev`) descending.
+    /// Live entries with ids in `[start, end]`, ascending or (`rev`)
+    /// descending.
     pub fn range(
         &self,
         start: StreamId,
         end: StreamId,
         rev: bool,
-    ) -> Box<dyn Iterator<Item = (StreamId, &Fields)> + '_> {
+    ) -> Box<dyn Iterator<Item = (StreamId, EntryRef<'_>)> + '_> {
         if start > end {
             return Box::new(std::iter::empty());
         }
-        let r = self.entries.range(start..=end).map(|(k, v)| (*k, v));
-        if rev { Box::new(r.rev()) } else { Box::new(r) }
+        let first = self.nodes.range(..=start).next_back().map(|(k, _)| *k).unwrap_or(start);
+        let nodes = self.nodes.range(first..=end);
+        let live = |e: &RawEntry<'_>| e.flags & FLAG_DELETED == 0;
+        if rev {
+            Box::new(
+                nodes
+                    .rev()
+                    .flat_map(|(m, n)| {
+                        let offs = n.offsets(*m);
+                        offs.into_iter().rev().map(move |o| n.decode(*m, o).0)
+                    })
+                    .filter(live)
+                    .skip_while(move |e| e.id > end)
+                    .take_while(move |e| e.id >= start)
+                    .map(|e| (e.id, e.fields)),
+            )
+        } else {
+            Box::new(
+                nodes
+                    .flat_map(|(m, n)| n.entries(*m))
+                    .filter(live)
+                    .skip_while(move |e| e.id < start)
+                    .take_while(move |e| e.id <= end)
+                    .map(|e| (e.id, e.fields)),
+            )
+        }
     }
 
     /// The id XADD would give an entry: `given` is the explicit id and
@@ -549,7 +692,7 @@ impl Stream {
                 + lpsize::int(numfields as i64)
                 + master_fields.iter().map(|f| lpsize::string(f)).sum::<usize>()
                 + lpsize::int(0);
-            self.nodes.insert(id, Node { master_fields, live: 0, deleted: 0, body, last: id });
+            self.nodes.insert(id, Node { master_fields, live: 0, deleted: 0, body, last: id, data: Vec::new() });
         }
         let (master, node) = self.nodes.iter_mut().next_back().expect("a node");
         let same = node.master_fields.len() == numfields
@@ -569,33 +712,36 @@ impl Stream {
         node.body += size;
         node.live += 1;
         node.last = id;
-        self.entries.insert(id, Fields::new(items.iter().copied()));
+        let master = *master;
+        node.push(master, id, same, false, items);
+        self.length += 1;
         self.last_id = id;
         self.entries_added += 1;
-        if self.entries.len() == 1 {
+        if self.length == 1 {
             self.first_id = id;
         }
     }
 
-    /// The master id of the node holding `id`.
-    fn node_of(&self, id: StreamId) -> Option<StreamId> {
-        self.nodes.range(..=id).next_back().map(|(k, _)| *k)
+    /// Flags the entry at `off` of node `master` deleted and updates the
+    /// counts; a node left without live entries is removed when `drop_empty`.
+    fn mark_deleted(&mut self, master: StreamId, off: usize, drop_empty: bool) {
+        let n = self.nodes.get_mut(&master).expect("node");
+        self.length -= 1;
+        if n.live <= 1 && drop_empty {
+            self.nodes.remove(&master);
+            return;
+        }
+        n.data[off] |= FLAG_DELETED;
+        n.live -= 1;
+        n.deleted += 1;
     }
 
     /// Removes one entry as XDEL does (not the counters XDEL updates).
     fn remove_entry(&mut self, id: StreamId) -> bool {
-        if self.entries.remove(&id).is_none() {
-            return false;
-        }
-        if let Some(m) = self.node_of(id) {
-            let n = self.nodes.get_mut(&m).expect("node");
-            if n.live <= 1 {
-                self.nodes.remove(&m);
-            } else {
-                n.live -= 1;
-                n.deleted += 1;
-            }
-        }
+        let Some((m, n)) = self.nodes.range(..=id).next_back() else { return false };
+        let m = *m;
+        let Some(off) = n.find(m, id) else { return false };
+        self.mark_deleted(m, off, true);
         true
     }
 
@@ -616,7 +762,7 @@ impl Stream {
             }
         }
         if deleted > 0 {
-            if self.entries.is_empty() {
+            if self.length == 0 {
                 self.first_id = StreamId::ZERO;
             } else if first_entry {
                 self.first_id = self.first_entry_id().expect("not empty");
@@ -630,9 +776,9 @@ impl Stream {
     pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted: u64 = 0;
         let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for (i, &master) in masters.iter().enumerate() {
+        for master in masters {
             if let Trim::MaxLen(max) = how
-                && self.entries.len() as u64 <= max
+                && self.length as u64 <= max
             {
                 break;
             }
@@ -642,42 +788,39 @@ impl Stream {
                 break;
             }
             let remove_node = match how {
-                Trim::MaxLen(max) => self.entries.len() as u64 - entries >= max,
+                Trim::MaxLen(max) => self.length as u64 - entries >= max,
                 Trim::MinId(min) => node.last < min,
             };
-            let upper = masters.get(i + 1).copied();
-            let ids: Vec<StreamId> = match upper {
-                Some(u) => self.entries.range(master..u).map(|(k, _)| *k).collect(),
-                None => self.entries.range(master..).map(|(k, _)| *k).collect(),
-            };
             if remove_node {
-                for id in &ids {
-                    self.entries.remove(id);
-                }
                 self.nodes.remove(&master);
+                self.length -= entries as usize;
                 deleted += entries;
                 continue;
             }
             if approx {
                 break;
             }
-            for id in ids {
+            let live: Vec<(usize, StreamId)> = node
+                .offsets(master)
+                .into_iter()
+                .map(|o| (o, node.decode(master, o).0))
+                .filter(|(_, e)| e.flags & FLAG_DELETED == 0)
+                .map(|(o, e)| (o, e.id))
+                .collect();
+            for (off, id) in live {
                 let stop = match how {
-                    Trim::MaxLen(max) => self.entries.len() as u64 <= max,
+                    Trim::MaxLen(max) => self.length as u64 <= max,
                     Trim::MinId(min) => id >= min,
                 };
                 if stop {
                     break;
                 }
-                self.entries.remove(&id);
-                let n = self.nodes.get_mut(&master).expect("node");
-                n.live -= 1;
-                n.deleted += 1;
+                self.mark_deleted(master, off, false);
                 deleted += 1;
             }
             break;
         }
-        if self.entries.is_empty() {
+        if self.length == 0 {
             self.first_id = StreamId::ZERO;
         } else if deleted > 0 {
             self.first_id = self.first_entry_id().expect("not empty");
@@ -687,7 +830,7 @@ impl Stream {
 
     /// `streamRangeHasTombstones` from `start` to the end.
     pub fn range_has_tombstones(&self, start: StreamId) -> bool {
-        if self.entries.is_empty() || self.max_deleted_id.is_zero() {
+        if self.length == 0 || self.max_deleted_id.is_zero() {
             return false;
         }
         if self.first_id > self.max_deleted_id {
@@ -702,7 +845,7 @@ impl Stream {
         if self.entries_added == 0 {
             return 0;
         }
-        let len = self.entries.len() as u64;
+        let len = self.length as u64;
         if len == 0 && id <= self.last_id {
             return self.entries_added as i64;
         }
@@ -750,39 +893,41 @@ impl Stream {
         }
     }
 
-    /// Restores a node loaded from a file: the entries and counters of one
-    /// listpack (RDB load).
+    /// Restores a node loaded from a file: its master fields and every
+    /// entry with its flags, deleted ones included (RDB load). `lp_bytes`
+    /// is the size of the listpack it came from.
     pub fn load_node(
         &mut self,
         master: StreamId,
         master_fields: Vec<Box<[u8]>>,
-        entries: Vec<(StreamId, Fields)>,
-        deleted: u64,
+        entries: &[LoadedEntry],
         lp_bytes: usize,
     ) {
-        let live = entries.len() as u64;
-        let last = entries.last().map(|e| e.0).unwrap_or(master);
-        let body = lp_bytes.saturating_sub(lpsize::int(live as i64) + lpsize::int(deleted as i64));
-        for (id, f) in entries {
-            self.entries.insert(id, f);
+        let mut node = Node { master_fields, live: 0, deleted: 0, body: 0, last: master, data: Vec::new() };
+        for e in entries {
+            let items: Vec<&[u8]> = e.items.iter().map(|v| &v[..]).collect();
+            let same = node.master_fields.len() * 2 == items.len()
+                && node.master_fields.iter().zip(items.iter().step_by(2)).all(|(a, b)| &**a == *b);
+            node.push(master, e.id, same, e.deleted, &items);
+            if e.deleted {
+                node.deleted += 1;
+            } else {
+                node.live += 1;
+            }
+            node.last = e.id;
         }
-        self.nodes.insert(master, Node { master_fields, live, deleted, body, last });
-    }
-
-    /// The live entries of the node at `master` (RDB save).
-    pub fn node_entries(&self, master: StreamId) -> impl Iterator<Item = (StreamId, &Fields)> {
-        let upper = self.nodes.range((Bound::Excluded(master), Bound::Unbounded)).next().map(|(k, _)| *k);
-        let r = match upper {
-            Some(u) => self.entries.range(master..u),
-            None => self.entries.range(master..),
-        };
-        r.map(|(k, v)| (*k, v))
+        node.body = lp_bytes.saturating_sub(lpsize::int(node.live as i64) + lpsize::int(node.deleted as i64));
+        self.length += node.live as usize;
+        self.nodes.insert(master, node);
     }
 
     /// Approximate heap bytes.
     pub fn heap_size(&self) -> usize {
-        let entries: usize = self.entries.values().map(|f| f.heap_size() + 48).sum();
-        let nodes = self.nodes.len() * 96;
+        let nodes: usize = self
+            .nodes
+            .values()
+            .map(|n| n.data.capacity() + 64 + n.master_fields.iter().map(|f| f.len() + 16).sum::<usize>())
+            .sum();
         let groups: usize = self
             .groups
             .iter()
@@ -793,8 +938,16 @@ impl Stream {
                     + g.consumers.iter().map(|(n, c)| n.len() + 48 + c.pel.len() * 24).sum::<usize>()
             })
             .sum();
-        std::mem::size_of::<Stream>() + entries + nodes + groups
+        std::mem::size_of::<Stream>() + nodes + groups
     }
+}
+
+/// An entry read from a file, before it joins a node.
+pub struct LoadedEntry {
+    pub id: StreamId,
+    pub deleted: bool,
+    /// Fields and values alternating.
+    pub items: Vec<Vec<u8>>,
 }
 
 #[cfg(test)]
