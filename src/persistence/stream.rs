@@ -125,7 +125,7 @@ pub fn write(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     id_len(out, s.first_id);
     id_len(out, s.max_deleted_id);
     encode::len(out, s.entries_added);
-    write_groups(out, s);
+    write_groups(out, s, compress);
 }
 
 /// The node count and the nodes (master id, listpack).
@@ -173,10 +173,10 @@ fn write_nodes(out: &mut Vec<u8>, s: &Stream, compress: bool) {
 }
 
 /// The consumer groups with their PEL and consumers.
-fn write_groups(out: &mut Vec<u8>, s: &Stream) {
+fn write_groups(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     encode::len(out, s.groups.len() as u64);
     for (name, g) in &s.groups {
-        encode::string(out, name, false);
+        encode::string(out, name, compress);
         id_len(out, g.last_id);
         encode::len(out, g.entries_read as u64);
         encode::len(out, g.pel.len() as u64);
@@ -187,7 +187,7 @@ fn write_groups(out: &mut Vec<u8>, s: &Stream) {
         }
         encode::len(out, g.consumers.len() as u64);
         for (cname, c) in &g.consumers {
-            encode::string(out, cname, false);
+            encode::string(out, cname, compress);
             out.extend_from_slice(&c.seen_time.to_le_bytes());
             encode::len(out, c.pel.len() as u64);
             for id in &c.pel {

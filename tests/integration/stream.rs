@@ -485,3 +485,61 @@ fn compat_stream_resp2() {
 fn compat_stream_resp3() {
     stream_mix(0x57ea_0003, true);
 }
+
+/// BGSAVE writes the streams as they were when it was accepted, whatever
+/// stream commands run during the save.
+#[test]
+fn bgsave_sees_streams_at_a_point_in_time() {
+    const N: usize = 2000;
+    let dir = tempdir::TempDir::new("streams-bgsave");
+    let d = dir.path().to_str().unwrap().to_string();
+    let s = TestServer::start(&["--dir", &d]);
+    let mut c = s.conn();
+    for i in 0..N {
+        let k = format!("s{i}");
+        for j in 1..=3 {
+            c.send(&["XADD", &k, &format!("{j}-0"), "f", &j.to_string()]);
+        }
+        c.send(&["XGROUP", "CREATE", &k, "g", "0"]);
+    }
+    for _ in 0..N * 4 {
+        assert!(!matches!(c.read_reply(), Reply::Error(_)));
+    }
+    // The writer waits 300µs per key: the save lasts 0.6 s at least.
+    assert_eq!(c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "300"]), ok());
+    assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
+    for i in 0..N {
+        let k = format!("s{i}");
+        c.send(&["XADD", &k, "9-0", "f", "new"]);
+        c.send(&["XDEL", &k, "1-0"]);
+        c.send(&["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", &k, ">"]);
+        c.send(&["XTRIM", &k, "MAXLEN", "1"]);
+    }
+    for _ in 0..N * 4 {
+        assert!(!matches!(c.read_reply(), Reply::Error(_)));
+    }
+    assert_eq!(
+        info_field(&mut c, "persistence", "rdb_bgsave_in_progress"),
+        "1",
+        "the writes happened while the save was running"
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while info_field(&mut c, "persistence", "rdb_bgsave_in_progress") != "0" {
+        assert!(Instant::now() < deadline, "the BGSAVE never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(info_field(&mut c, "persistence", "rdb_last_bgsave_status"), "ok");
+    drop(c);
+    drop(s);
+    let s = TestServer::start(&["--dir", &d]);
+    let mut c = s.conn();
+    for i in 0..N {
+        let k = format!("s{i}");
+        assert_eq!(
+            c.cmd(&["XRANGE", &k, "-", "+"]),
+            arr(vec![entry("1-0", &["f", "1"]), entry("2-0", &["f", "2"]), entry("3-0", &["f", "3"])]),
+            "{k}"
+        );
+        assert_eq!(c.cmd(&["XPENDING", &k, "g"]), arr(vec![int(0), Reply::Null, Reply::Null, Reply::NullArray]), "{k}");
+    }
+}
