@@ -543,3 +543,92 @@ fn bgsave_sees_streams_at_a_point_in_time() {
         assert_eq!(c.cmd(&["XPENDING", &k, "g"]), arr(vec![int(0), Reply::Null, Reply::Null, Reply::NullArray]), "{k}");
     }
 }
+
+#[test]
+fn acl_category_and_keyspace_events() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    let Reply::Array(cat) = c.cmd(&["ACL", "CAT", "stream"]) else { panic!("ACL CAT failed") };
+    let mut names: Vec<String> = cat
+        .into_iter()
+        .map(|r| match r {
+            Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+            r => panic!("{r:?}"),
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "xack",
+            "xadd",
+            "xautoclaim",
+            "xclaim",
+            "xdel",
+            "xgroup|create",
+            "xgroup|createconsumer",
+            "xgroup|delconsumer",
+            "xgroup|destroy",
+            "xgroup|help",
+            "xgroup|setid",
+            "xinfo|consumers",
+            "xinfo|groups",
+            "xinfo|help",
+            "xinfo|stream",
+            "xlen",
+            "xpending",
+            "xrange",
+            "xread",
+            "xreadgroup",
+            "xrevrange",
+            "xsetid",
+            "xtrim"
+        ]
+    );
+    // The events redis-server 7.0.15 sends for this sequence.
+    assert_eq!(c.cmd(&["CONFIG", "SET", "notify-keyspace-events", "KEA"]), ok());
+    let mut sub = s.conn();
+    sub.cmd(&["PSUBSCRIBE", "__keyevent@0__:*"]);
+    for args in [
+        &["XADD", "s", "1-0", "a", "1"][..],
+        &["XADD", "s", "MAXLEN", "1", "2-0", "a", "1"],
+        &["XGROUP", "CREATE", "s", "g", "0"],
+        &["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"],
+        &["XGROUP", "CREATECONSUMER", "s", "g", "d"],
+        &["XCLAIM", "s", "g", "e", "0", "2-0"],
+        &["XAUTOCLAIM", "s", "g", "f", "0", "0"],
+        &["XGROUP", "SETID", "s", "g", "0"],
+        &["XGROUP", "DELCONSUMER", "s", "g", "d"],
+        &["XGROUP", "DESTROY", "s", "g"],
+        &["XSETID", "s", "9-9"],
+        &["XDEL", "s", "2-0"],
+        &["XADD", "s", "10-0", "a", "1"],
+        &["XTRIM", "s", "MAXLEN", "0"],
+        &["DEL", "s"],
+    ] {
+        assert!(!matches!(c.cmd(args), Reply::Error(_)), "{args:?}");
+    }
+    let expected = [
+        "xadd",
+        "xadd",
+        "xtrim",
+        "xgroup-create",
+        "xgroup-createconsumer",
+        "xgroup-createconsumer",
+        "xgroup-createconsumer",
+        "xgroup-createconsumer",
+        "xgroup-setid",
+        "xgroup-delconsumer",
+        "xgroup-destroy",
+        "xsetid",
+        "xdel",
+        "xadd",
+        "xtrim",
+        "del",
+    ];
+    for event in expected {
+        let Reply::Array(msg) = sub.read_reply() else { panic!("not a message") };
+        assert_eq!(msg[2], bulk(&format!("__keyevent@0__:{event}")));
+        assert_eq!(msg[3], bulk("s"));
+    }
+}
