@@ -775,14 +775,14 @@ impl Stream {
     /// `approx`. `limit` (0: none) caps the entries removed with whole nodes.
     pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted: u64 = 0;
-        let masters: Vec<StreamId> = self.nodes.keys().copied().collect();
-        for master in masters {
+        // Only the first node is ever looked at: it is removed whole (and the
+        // next one becomes first) or the trimming ends there.
+        while let Some((&master, node)) = self.nodes.first_key_value() {
             if let Trim::MaxLen(max) = how
                 && self.length as u64 <= max
             {
                 break;
             }
-            let node = &self.nodes[&master];
             let entries = node.live;
             if limit != 0 && deleted + entries > limit {
                 break;
