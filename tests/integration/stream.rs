@@ -632,3 +632,82 @@ fn acl_category_and_keyspace_events() {
         assert_eq!(msg[3], bulk("s"));
     }
 }
+
+/// Node boundaries as redis-server's: random XADDs (values of every listpack
+/// size class, fields shared or not), XDEL, exact and approximate XTRIM
+/// under several `stream-node-max-entries`/`-bytes` settings; XINFO STREAM
+/// (node counts), XREVRANGE and DUMP (the payload, deleted entries
+/// included) must be byte for byte the same.
+#[test]
+#[ignore = "needs redis-server"]
+fn nodes_and_dump_like_redis() {
+    let real = RealRedis::start(&[]);
+    let ours = TestServer::start(&[]);
+    let mut r = real.conn();
+    let mut o = ours.conn();
+    let mut rng = TestRng::new(env_u64("COMPAT_SEED", 0x5eed_0de5));
+    let mut sent = 0;
+    for (entries, bytes) in [("100", "4096"), ("5", "4096"), ("0", "300"), ("3", "0")] {
+        let mut cmds: Vec<Vec<String>> = vec![
+            vec!["CONFIG".into(), "SET".into(), "stream-node-max-entries".into(), entries.into()],
+            vec!["CONFIG".into(), "SET".into(), "stream-node-max-bytes".into(), bytes.into()],
+            vec!["DEL".into(), "s".into()],
+        ];
+        for i in 1..600u64 {
+            let mut add = vec!["XADD".to_string(), "s".into(), format!("{i}-{}", rng.below(4))];
+            for _ in 0..*rng.pick(&[1, 1, 2, 3]) {
+                add.push(rng.pick(&["f", "g", "h", "12", "-5"]).to_string());
+                add.push(if rng.chance(50) {
+                    rng.range(-100_000, 100_000).to_string()
+                } else {
+                    "x".repeat(*rng.pick(&[0, 5, 63, 64, 200, 4095, 5000]))
+                });
+            }
+            cmds.push(add);
+            let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+            if rng.chance(5) {
+                cmds.push(s(&["XDEL", "s", &format!("{}-{}", 1 + rng.below(i as usize), rng.below(4))]));
+            }
+            if rng.chance(3) {
+                cmds.push(s(&["XTRIM", "s", "MAXLEN", "~", &rng.below(300).to_string()]));
+            }
+            if rng.chance(3) {
+                cmds.push(s(&["XTRIM", "s", "MINID", "~", &rng.below(i as usize).to_string()]));
+            }
+            if rng.chance(2) {
+                cmds.push(s(&["XTRIM", "s", "MINID", &rng.below(i as usize).to_string()]));
+            }
+            if rng.chance(2) {
+                cmds.push(s(&["XTRIM", "s", "MAXLEN", &rng.below(300).to_string()]));
+            }
+            if rng.chance(2) {
+                cmds.push(s(&[
+                    "XTRIM",
+                    "s",
+                    "MAXLEN",
+                    "~",
+                    &rng.below(300).to_string(),
+                    "LIMIT",
+                    &rng.below(50).to_string(),
+                ]));
+            }
+            if rng.chance(5) {
+                cmds.push(s(&["XINFO", "STREAM", "s"]));
+            }
+            if rng.chance(2) {
+                cmds.push(s(&["XREVRANGE", "s", "+", "-", "COUNT", "7"]));
+            }
+            if rng.chance(1) {
+                cmds.push(s(&["DUMP", "s"]));
+            }
+        }
+        cmds.push(vec!["XINFO".into(), "STREAM".into(), "s".into(), "FULL".into()]);
+        cmds.push(vec!["DUMP".into(), "s".into()]);
+        for cmd in &cmds {
+            let args: Vec<&str> = cmd.iter().map(|s| s.as_str()).collect();
+            assert_eq!(r.cmd(&args), o.cmd(&args), "{args:?}");
+            sent += 1;
+        }
+    }
+    assert!(sent > 2000);
+}
