@@ -375,6 +375,39 @@ mod tests {
         assert_eq!(back.groups[&b"g"[..]].entries_read, 5);
     }
 
+    /// Redis 7.2's layout (type 21): consumers carry an active time after
+    /// their seen time.
+    #[test]
+    fn loads_redis_7_2_streams() {
+        let mut s = Stream::new();
+        s.append(StreamId::new(1, 0), &[b"f", b"v"], NodeLimits::default());
+        let mut out = Vec::new();
+        write_nodes(&mut out, &s, false);
+        encode::len(&mut out, 1);
+        for v in [1, 0, 1, 0, 0, 0, 1] {
+            encode::len(&mut out, v);
+        }
+        encode::len(&mut out, 1);
+        encode::string(&mut out, b"g", false);
+        id_len(&mut out, StreamId::new(1, 0));
+        encode::len(&mut out, 1);
+        encode::len(&mut out, 1);
+        out.extend_from_slice(&StreamId::new(1, 0).to_be_bytes());
+        out.extend_from_slice(&77u64.to_le_bytes());
+        encode::len(&mut out, 2);
+        encode::len(&mut out, 1);
+        encode::string(&mut out, b"alice", false);
+        out.extend_from_slice(&88u64.to_le_bytes());
+        out.extend_from_slice(&99u64.to_le_bytes());
+        encode::len(&mut out, 1);
+        out.extend_from_slice(&StreamId::new(1, 0).to_be_bytes());
+        let back = read(&mut Source::new(&out[..]), ty::STREAM_LISTPACKS_3).unwrap();
+        let g = &back.groups[&b"g"[..]];
+        assert_eq!(g.pel[&StreamId::new(1, 0)].delivery_time, 77);
+        assert_eq!(&*g.pel[&StreamId::new(1, 0)].consumer, b"alice");
+        assert_eq!(g.consumers[&b"alice"[..]].seen_time, 88);
+    }
+
     #[test]
     fn round_trip() {
         let mut s = Stream::new();
