@@ -283,6 +283,10 @@ impl Db {
                 Ttl::Keep => old,
                 Ttl::Clear => 0,
             };
+            if matches!(n.value, Value::Stream(_)) {
+                // Clients blocked in XREADGROUP on it are unblocked.
+                self.interest.added(key);
+            }
             n.value = value;
             // An overwrite is an access; under LFU the counter carries over
             // (Redis's lookupKeyWrite, then dbSetValue keeping `lru`).
@@ -325,6 +329,10 @@ impl Db {
             self.expires -= 1;
         }
         self.interest.modified(key, false);
+        if matches!(node.value, Value::Stream(_)) {
+            // Clients blocked in XREADGROUP on it are unblocked.
+            self.interest.added(key);
+        }
         Some(node)
     }
 
@@ -382,6 +390,9 @@ impl Db {
             }
             self.stats.expired += 1;
             self.interest.modified(key, false);
+            if matches!(node.value, Value::Stream(_)) {
+                self.interest.added(key);
+            }
             self.event(KeyEvent::Expired, key);
         }
     }
@@ -390,6 +401,7 @@ impl Db {
     /// it off the command thread. While a snapshot has not finished the
     /// table, the table stays with the snapshot (an empty one is returned).
     pub fn clear(&mut self) -> Dict<Entry> {
+        self.signal_lost_streams(None);
         if self.interest.has_watchers() {
             let dict = &self.dict;
             self.interest.emptied(|k| dict.find(dict.hash(k), k).is_some(), |_| None);
@@ -419,6 +431,20 @@ impl Db {
             |k| mine.find(mine.hash(k), k).is_some(),
             |k| theirs.find(theirs.hash(k), k).map(|e| (true, e.expire != 0 && now > e.expire)),
         );
+    }
+
+    /// Before FLUSHDB/FLUSHALL (`replacement` `None`) or SWAPDB: keys clients
+    /// are blocked on that hold a stream here and will not hold one
+    /// afterwards become ready, so XREADGROUP clients are unblocked (Redis's
+    /// `scanDatabaseForDeletedStreams`).
+    pub fn signal_lost_streams(&mut self, replacement: Option<&Db>) {
+        let is_stream =
+            |d: &Dict<Entry>, k: &[u8]| matches!(d.find(d.hash(k), k).map(|e| &e.value), Some(Value::Stream(_)));
+        for key in self.interest.blocked_keys() {
+            if is_stream(&self.dict, &key) && !replacement.is_some_and(|o| is_stream(&o.dict, &key)) {
+                self.interest.added(&key);
+            }
+        }
     }
 
     /// After SWAPDB: keys clients are blocked on that now exist become ready.

@@ -32,6 +32,7 @@ mod set;
 mod slowlog;
 mod smoke;
 mod sort;
+mod stream;
 mod strings;
 mod transactions;
 mod zset;
