@@ -21,6 +21,7 @@
 use super::entry::Entry;
 use super::evict::AccessBits;
 use super::interest::Interest;
+use super::shared_ints;
 use super::snapshot::{EncodeFn, TableSnapshot};
 use super::value::Value;
 use crate::types::compact::CompactBytes;
@@ -122,6 +123,17 @@ pub struct Db {
     pub keep_expired: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
+}
+
+/// Refreshes the shared clock of a value Redis holds as a shared integer
+/// (see `shared_ints`); the key's own bits are refreshed by the caller.
+#[inline]
+fn touch_shared(access: &mut AccessBits, value: &Value, now: u64) {
+    if access.shared_ints
+        && let Some(i) = shared_ints::index(value)
+    {
+        shared_ints::set_bits(i, access.touched(shared_ints::bits(i), now));
+    }
 }
 
 impl Db {
@@ -239,6 +251,7 @@ impl Db {
         let n = self.dict.find_mut(h, key)?;
         if matches!(access, Access::Read | Access::Write) {
             n.meta = (n.meta & !LRU_MASK) | self.access_bits.touched(n.meta & LRU_MASK, now);
+            touch_shared(&mut self.access_bits, &n.value, now);
         }
         Some(n)
     }
@@ -260,6 +273,12 @@ impl Db {
             n += 1;
         }
         self.dict.prefetch(&hashes[..n]);
+    }
+
+    /// The access bits (LRU clock or LFU counter) Redis would show for an
+    /// entry (see `shared_ints::bits_of`).
+    pub fn access_bits_of(&self, e: &Entry) -> u32 {
+        shared_ints::bits_of(e, self.access_bits.shared_ints)
     }
 
     /// True if a live key exists (no accounting, no touch).
@@ -287,9 +306,11 @@ impl Db {
                 // Clients blocked in XREADGROUP on it are unblocked.
                 self.interest.added(key);
             }
+            // An overwrite is an access (of the old value, which may be a
+            // shared integer); under LFU the counter carries over (Redis's
+            // lookupKeyWrite, then dbSetValue keeping `lru`).
+            touch_shared(&mut self.access_bits, &n.value, now);
             n.value = value;
-            // An overwrite is an access; under LFU the counter carries over
-            // (Redis's lookupKeyWrite, then dbSetValue keeping `lru`).
             n.meta = (n.meta & !LRU_MASK) | self.access_bits.touched(n.meta & LRU_MASK, now);
             n.expire = new;
             if old == 0 && new != 0 {

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod evict;
 pub mod expire;
 pub mod interest;
+pub mod shared_ints;
 pub mod snapshot;
 pub mod value;
 

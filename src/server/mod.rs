@@ -148,6 +148,10 @@ impl Server {
         srv.stats.latency_tracking = srv.config.latency_tracking;
         srv.stats.latency_percentiles.clone_from(&srv.config.latency_tracking_info_percentiles);
         memory::apply_config(&mut srv);
+        // Redis creates its shared integers at startup, after loading the
+        // configuration: their clock starts now.
+        let now = crate::util::time::unix_ms();
+        crate::keyspace::shared_ints::reset(srv.keyspace.dbs[0].access_bits.initial(now));
         srv.replicas_missing = crate::scripting::replicas_missing(&srv);
         srv.evict.startup = crate::alloc::used_memory();
         srv
