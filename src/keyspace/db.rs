@@ -362,7 +362,7 @@ impl Db {
                 self.expires -= 1;
             }
             self.stats.expired += 1;
-            self.interest.modified(key, false);
+            self.interest.expired(key);
             self.event(KeyEvent::Expired, key);
         }
     }
