@@ -33,5 +33,6 @@ mod slowlog;
 mod smoke;
 mod sort;
 mod strings;
+mod tracking;
 mod transactions;
 mod zset;
