@@ -7,7 +7,7 @@
 //! expiry, `tracking-table-max-keys`, broken redirects, every argument
 //! error, TRACKINGINFO / GETREDIR / CLIENT LIST / INFO. With redis-server:
 //! one session run on both servers, every reply and push compared byte
-//! for byte.
+//! for byte, and redis-py's client-side cache (`tests/python/client_cache.py`).
 
 use std::time::Duration;
 
@@ -801,4 +801,16 @@ fn session_matches_redis() {
     assert!(a.len() > 100, "the session ran to its end: {}", a.len());
     let pushes = a.iter().filter(|e| e.contains("invalidate")).count();
     assert!(pushes >= 18, "{pushes} invalidations compared");
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn redis_py_client_side_cache_matches_redis() {
+    let ours = TestServer::start(&[]);
+    let redis = RealRedis::start(&[]);
+    let mine = run_python("client_cache.py", &["--port", &ours.port.to_string()]);
+    let theirs = run_python("client_cache.py", &["--port", &redis.port.to_string()]);
+    assert_eq!(mine, theirs, "left ours, right redis-server");
+    assert!(mine.contains(r#"["after write", "b'v2'"]"#), "{mine}");
+    assert!(mine.contains(r#"["after flushall", "None"]"#), "{mine}");
 }
