@@ -822,6 +822,12 @@ pub fn enable(srv: &mut Server, client: &mut Client, opts: Options, prefixes: &[
     }
     t.created = true;
     let id = client.id;
+    // Tracking was off for the whole server when this command started, so
+    // the dispatcher did not make the client current: do it now (the
+    // dispatcher restores the previous one when the command ends).
+    if t.current == 0 {
+        t.current = id;
+    }
     let ct = client.tracking.as_mut().expect("tracking on");
     ct.broken_redirect = false;
     ct.bcast = false;
@@ -845,6 +851,9 @@ pub fn enable(srv: &mut Server, client: &mut Client, opts: Options, prefixes: &[
     ct.optin = opts.optin;
     ct.optout = opts.optout;
     ct.noloop = opts.noloop;
+    if t.current == id {
+        t.current_mode = mode(client);
+    }
     sync(srv);
 }
 

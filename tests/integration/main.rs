@@ -6,6 +6,7 @@ mod admin;
 mod bitmap;
 mod blocking;
 mod clients;
+mod cluster;
 mod common;
 mod compat;
 mod config;
