@@ -272,7 +272,7 @@ fn kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             } else if is(opt, "laddr") {
                 laddr = Some(val);
             } else if is(opt, "user") {
-                if &val[..] != b"default" {
+                if std::str::from_utf8(val).ok().and_then(|name| ctx.srv.acl.user(name)).is_none() {
                     return Err(CmdError::err(format!("No such user '{}'", text(val))));
                 }
                 user = Some(val);

@@ -646,15 +646,16 @@ fn remember_keys(srv: &mut Server, client: &Client, spec: &commands::CommandSpec
 }
 
 /// Redis's `trackingInvalidateKeysOnFlush`: every tracking client gets the
-/// null invalidation (the running client after its reply); the table is
-/// emptied. `running` is the client running FLUSHDB/FLUSHALL.
-pub fn flushed(srv: &mut Server, running: &mut Client) {
+/// null invalidation (the current client after its reply); the table is
+/// emptied. `running` is the client running FLUSHDB/FLUSHALL, if the
+/// caller has it (DEBUG RELOAD's does not).
+pub fn flushed(srv: &mut Server, running: Option<&mut Client>) {
     if !srv.tracking.on {
         return;
     }
     if srv.tracking.clients > 0 {
         let ids: Vec<u64> = srv.clients.iter().map(|s| s.id).collect();
-        with_out(srv, Some(running), None, true, |cx, o, _, _| {
+        with_out(srv, running, None, true, |cx, o, _, _| {
             let current = cx.t.current;
             for id in ids {
                 if id == current {

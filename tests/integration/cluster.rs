@@ -123,6 +123,10 @@ fn acl_rules_name_cluster_commands() {
         u.cmd(&["CLUSTER", "NODES"]),
         err("NOPERM this user has no permissions to run the 'cluster|nodes' command")
     );
+    // CLIENT KILL USER takes any existing user (redis-py's
+    // test_client_kill_filter_by_user names one with `+cluster`).
+    assert_eq!(c.cmd(&["CLIENT", "KILL", "USER", "u"]), int(1));
+    assert_eq!(c.cmd(&["CLIENT", "KILL", "USER", "nosuch"]), err("ERR No such user 'nosuch'"));
     let mut v = s.conn();
     assert_eq!(v.cmd(&["AUTH", "v", "x"]), ok());
     assert_eq!(v.cmd(&["CLUSTER", "SLOTS"]), err(DISABLED));

@@ -764,6 +764,12 @@ fn session(port: u16) -> Vec<String> {
     cmd!(t3, "FLUSHDB");
     read!(r3);
     read!(t3);
+    cmd!(w, "SET", "k", "v");
+    cmd!(t2, "GET", "k");
+    cmd!(w, "DEBUG", "RELOAD");
+    read!(r3);
+    read!(t3);
+    cmd!(t2, "GET", "k");
     // The redirect target leaves: tracking-redir-broken to the RESP3 client.
     cmd!(t3, "CLIENT", "TRACKING", "off");
     cmd!(t3, "CLIENT", "TRACKING", "on", "REDIRECT", &t2id);
