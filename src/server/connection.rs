@@ -81,7 +81,7 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
             client.obuf_pending = pending.len();
             let stall = stall_point(&srv.config, &client);
             run_buffered(&mut srv, &mut client, &mut args, stall);
-            if srv.tracking.on {
+            if srv.tracking_on {
                 // Redis's `beforeSleep`: BCAST invalidations once per batch.
                 super::tracking::broadcast(&mut srv, Some(&mut client));
                 super::tracking::deliver_deferred(&mut srv, Some(&mut client));

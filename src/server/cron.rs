@@ -28,7 +28,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
         }
         super::notify::flush_table_events(srv, None);
-        if srv.tracking.on {
+        if srv.tracking_on {
             super::tracking::cron(srv);
         }
         for db in &mut srv.keyspace.dbs {

@@ -68,15 +68,17 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         pause::check_timeout(srv);
     }
     client.push_ranges.clear();
-    let tracking_prev = if srv.tracking.on { Some(tracking::enter(srv, client)) } else { None };
+    // Client-side caching (`server::tracking`): a test of a flag when unused.
+    let tracking = srv.tracking_on;
+    let tracking_prev = if tracking { tracking::enter(srv, client) } else { 0 };
     let mode_before = client.reply_mode;
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;
     }
     let reply_start = client.out.len();
     let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id, args).map(|()| id));
-    if srv.tracking.on && srv.tracking.clients > 0 && checked.is_ok() {
-        tracking::limit_used_slots(srv, Some(client));
+    if tracking && checked.is_ok() {
+        tracking::before_run(srv, client);
     }
     match checked {
         Err((id, e)) => reject(srv, client, id, &e, args),
@@ -85,8 +87,8 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
             // when the pause ends.
             client.reply_mode = mode_before;
             pause::postpone(srv, client, id, args);
-            if tracking_prev.is_some() || srv.tracking.on {
-                tracking::leave(srv, client, tracking_prev.unwrap_or(0));
+            if tracking || srv.tracking_on {
+                tracking::leave(srv, client, tracking_prev);
             }
             return;
         }
@@ -103,8 +105,9 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         }
     }
     finish_reply(client, reply_start);
-    if tracking_prev.is_some() || srv.tracking.on {
-        tracking::end_command(srv, client, tracking_prev.unwrap_or(0));
+    // (Also when this command turned tracking on: CLIENT TRACKING ON.)
+    if tracking || srv.tracking_on {
+        tracking::end_command(srv, client, tracking_prev);
     }
     // While a script is busy, blocked clients wait for it to end (its
     // writes are served by the EVAL's own `after_command`).
@@ -194,7 +197,7 @@ fn oom_check(
     if srv.stats.evicted_keys != evicted {
         flag_touched_watchers(srv, client);
         // Before the command runs, so before its reply (as Redis).
-        if srv.tracking.on {
+        if srv.tracking_on {
             tracking::drain(srv, Some(client), false, 0);
         }
     }
@@ -317,7 +320,7 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
     // The served client is Redis's current client meanwhile: invalidations
     // of its own keys follow its reply.
-    let tracking_prev = if srv.tracking.on { Some(tracking::enter(srv, client)) } else { None };
+    let tracking_prev = if srv.tracking_on { Some(tracking::enter(srv, client)) } else { None };
     run(srv, client, id, args, false, unix_us());
     if let Some(prev) = tracking_prev {
         tracking::leave(srv, client, prev);
@@ -367,7 +370,7 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     for db in &mut srv.keyspace.dbs {
         db.end_command(changed);
     }
-    if srv.tracking.on {
+    if srv.tracking_on {
         tracking::after_run(srv, client, id, args, reply_start);
     }
 }
@@ -412,7 +415,7 @@ fn drop_reply(client: &mut Client, reply_start: usize) {
 pub fn after_command(srv: &mut Server, client: &mut Client) {
     super::notify::flush_table_events(srv, Some(client));
     super::pubsub::deliver_deferred(srv, client);
-    if srv.tracking.on {
+    if srv.tracking_on {
         tracking::deliver_deferred(srv, Some(client));
     }
     if !srv.keyspace.dbs.iter().any(|db| db.interest.has_events()) {

@@ -314,7 +314,7 @@ pub async fn eviction_task(server: Rc<std::cell::RefCell<Server>>) {
             srv.now_ms = crate::util::time::unix_ms();
             let result = perform_evictions(srv);
             flag_watchers(srv);
-            if srv.tracking.on {
+            if srv.tracking_on {
                 super::tracking::drain(srv, None, false, 0);
                 super::tracking::broadcast(srv, None);
             }

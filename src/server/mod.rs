@@ -107,6 +107,10 @@ pub struct Server {
     /// Client-side caching: the key table, BCAST prefixes, pending
     /// invalidations. (Boxed, as `persist`.)
     pub tracking: Box<tracking::Tracking>,
+    /// `tracking` has anything to do after commands (tracking clients,
+    /// tracked keys or prefixes, messages waiting): the dispatcher's one
+    /// test, kept here so it costs a single load.
+    pub tracking_on: bool,
 }
 
 impl Server {
@@ -144,6 +148,7 @@ impl Server {
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             notify_recording: false,
             tracking: Box::default(),
+            tracking_on: false,
             config: Box::new(config),
         };
         // Every command's counters up front, as Redis keeps them in its

@@ -22,7 +22,7 @@
 //! The keyspace records modified keys (`Interest::tracked`) only while
 //! `Interest::track` is set, which this module keeps in step with its own
 //! state (`sync`): set while the table holds keys or prefixes exist. The
-//! dispatcher tests `Tracking::on` once per command before calling in here,
+//! dispatcher tests `Server::tracking_on` before calling in here,
 //! so with no tracking client the cost is that test (and the keyspace's
 //! test of `track` per modified key).
 //!
@@ -187,9 +187,6 @@ enum Deferred {
 pub struct Tracking {
     /// Clients with tracking on (INFO `tracking_clients`).
     pub clients: usize,
-    /// Anything to do after commands: tracking clients, keys or prefixes
-    /// in the tables, or deferred messages. The dispatcher's only test.
-    pub on: bool,
     /// The keyspace records modified keys (`Interest::track`).
     recording: bool,
     /// Some client ever enabled tracking (Redis's `TrackingTable != NULL`).
@@ -235,7 +232,7 @@ impl Tracking {
 fn sync(srv: &mut Server) {
     let t = &mut srv.tracking;
     let record = !t.table.is_empty() || !t.prefixes.is_empty();
-    t.on = t.clients > 0 || record || !t.deferred.is_empty() || !t.pending.is_empty();
+    srv.tracking_on = t.clients > 0 || record || !t.deferred.is_empty() || !t.pending.is_empty();
     if record != t.recording {
         t.recording = record;
         for db in &mut srv.keyspace.dbs {
@@ -521,6 +518,7 @@ fn with_out(
 /// the client whose command ran (`in_command`: its own messages wait for
 /// its reply and other messages for it go before the reply starting at
 /// `reply_start`), or the client about to run one (evictions), or none.
+#[inline(never)]
 pub fn drain(srv: &mut Server, running: Option<&mut Client>, in_command: bool, reply_start: usize) {
     if !srv.tracking.recording {
         return;
@@ -546,14 +544,25 @@ pub fn drain(srv: &mut Server, running: Option<&mut Client>, in_command: bool, r
 /// `client`'s command starts (a top-level command, or a blocked client's
 /// command run again to serve it): it becomes Redis's `current_client`.
 /// Returns the previous one, for `leave`.
+#[inline(never)]
 pub fn enter(srv: &mut Server, client: &Client) -> u64 {
     let t = &mut srv.tracking;
     t.current_mode = mode(client);
     std::mem::replace(&mut t.current, client.id)
 }
 
+/// Before a command runs (Redis's `processCommand`, after eviction): the
+/// key table is kept within `tracking-table-max-keys`.
+#[inline(never)]
+pub fn before_run(srv: &mut Server, client: &mut Client) {
+    if srv.tracking.clients > 0 {
+        limit_used_slots(srv, Some(client));
+    }
+}
+
 /// `client`'s command ended (its reply is written): its pending
 /// invalidations follow; `prev` becomes current again.
+#[inline(never)]
 pub fn leave(srv: &mut Server, client: &mut Client, prev: u64) {
     flush_pending(srv, client);
     srv.tracking.current = prev;
@@ -562,6 +571,7 @@ pub fn leave(srv: &mut Server, client: &mut Client, prev: u64) {
 
 /// After a top-level command: `leave`, then CLIENT CACHING's flag is
 /// cleared (unless in MULTI or the command was one of CLIENT's).
+#[inline(never)]
 pub fn end_command(srv: &mut Server, client: &mut Client, prev: u64) {
     if let Some(t) = client.tracking.as_mut()
         && client.multi.is_none()
@@ -604,6 +614,7 @@ pub fn flush_pending(srv: &mut Server, client: &mut Client) {
 /// are invalidated, then the keys a read-only command read are remembered
 /// for its client (Redis's `call`). A script's reads count for its caller,
 /// with the script's declared keys, when the script's command ends.
+#[inline(never)]
 pub fn after_run(srv: &mut Server, client: &mut Client, id: usize, args: &[bytes::Bytes], reply_start: usize) {
     drain(srv, Some(client), true, reply_start);
     let entry = &commands::table().entries[id];
@@ -650,7 +661,7 @@ fn remember_keys(srv: &mut Server, client: &Client, spec: &commands::CommandSpec
 /// emptied. `running` is the client running FLUSHDB/FLUSHALL, if the
 /// caller has it (DEBUG RELOAD's does not).
 pub fn flushed(srv: &mut Server, running: Option<&mut Client>) {
-    if !srv.tracking.on {
+    if !srv.tracking_on {
         return;
     }
     if srv.tracking.clients > 0 {
@@ -782,6 +793,7 @@ fn build_keys(keys: &BTreeMap<Vec<u8>, u64>, skip: Option<u64>) -> Option<Vec<u8
 
 /// Delivers the messages that found their client borrowed (after a
 /// command; `current` is the connection whose command ran, if any).
+#[inline(never)]
 pub fn deliver_deferred(srv: &mut Server, current: Option<&mut Client>) {
     if srv.tracking.deferred.is_empty() {
         return;
