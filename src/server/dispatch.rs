@@ -70,7 +70,7 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
     client.push_ranges.clear();
     // Client-side caching (`server::tracking`): a test of a flag when unused.
     let tracking = srv.tracking_on;
-    let tracking_prev = if tracking { tracking::enter(srv, client) } else { 0 };
+    let tracking_prev = if tracking { tracking::enter(srv, client) } else { tracking::Saved::NONE };
     let mode_before = client.reply_mode;
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;

@@ -541,14 +541,41 @@ pub fn drain(srv: &mut Server, running: Option<&mut Client>, in_command: bool, r
 // ---------------------------------------------------------------------------
 // Hooks of the dispatcher.
 
+/// The current client and its mode saved by `enter`, restored by `leave`
+/// (commands can nest: a busy script's server runs other clients'
+/// commands). Packed in one word: the id in the low 61 bits, the mode in
+/// the top three (ids never get near 2^61).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved(u64);
+
+impl Saved {
+    /// No current client.
+    pub const NONE: Saved = Saved(0);
+    const ID: u64 = (1 << 61) - 1;
+
+    fn pack(id: u64, m: Mode) -> Saved {
+        Saved((id & Self::ID) | u64::from(m.on) << 63 | u64::from(m.bcast) << 62 | u64::from(m.noloop) << 61)
+    }
+
+    fn id(self) -> u64 {
+        self.0 & Self::ID
+    }
+
+    fn mode(self) -> Mode {
+        Mode { on: self.0 >> 63 & 1 == 1, bcast: self.0 >> 62 & 1 == 1, noloop: self.0 >> 61 & 1 == 1 }
+    }
+}
+
 /// `client`'s command starts (a top-level command, or a blocked client's
 /// command run again to serve it): it becomes Redis's `current_client`.
 /// Returns the previous one, for `leave`.
 #[inline(never)]
-pub fn enter(srv: &mut Server, client: &Client) -> u64 {
+pub fn enter(srv: &mut Server, client: &Client) -> Saved {
     let t = &mut srv.tracking;
+    let prev = Saved::pack(t.current, t.current_mode);
     t.current_mode = mode(client);
-    std::mem::replace(&mut t.current, client.id)
+    t.current = client.id;
+    prev
 }
 
 /// Before a command runs (Redis's `processCommand`, after eviction): the
@@ -563,16 +590,17 @@ pub fn before_run(srv: &mut Server, client: &mut Client) {
 /// `client`'s command ended (its reply is written): its pending
 /// invalidations follow; `prev` becomes current again.
 #[inline(never)]
-pub fn leave(srv: &mut Server, client: &mut Client, prev: u64) {
+pub fn leave(srv: &mut Server, client: &mut Client, prev: Saved) {
     flush_pending(srv, client);
-    srv.tracking.current = prev;
+    srv.tracking.current = prev.id();
+    srv.tracking.current_mode = prev.mode();
     sync(srv);
 }
 
 /// After a top-level command: `leave`, then CLIENT CACHING's flag is
 /// cleared (unless in MULTI or the command was one of CLIENT's).
 #[inline(never)]
-pub fn end_command(srv: &mut Server, client: &mut Client, prev: u64) {
+pub fn end_command(srv: &mut Server, client: &mut Client, prev: Saved) {
     if let Some(t) = client.tracking.as_mut()
         && client.multi.is_none()
         && !client.last_cmd.is_some_and(|id| commands::table().entries[id].fullname.starts_with("client|"))
@@ -951,6 +979,17 @@ pub fn flag_letters(c: &Client, f: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_current_round_trips() {
+        let m = Mode { on: true, bcast: false, noloop: true };
+        let s = Saved::pack(123_456, m);
+        assert_eq!(s.id(), 123_456);
+        let back = s.mode();
+        assert!(back.on && !back.bcast && back.noloop);
+        assert_eq!(Saved::NONE.id(), 0);
+        assert!(!Saved::NONE.mode().on);
+    }
 
     #[test]
     fn key_table_swap_remove_keeps_index() {
