@@ -243,6 +243,25 @@ impl Db {
         Some(n)
     }
 
+    /// Starts loading the table slots and nodes of `keys` (the first 32), so
+    /// a pipeline's lookups that follow find them in cache. A single key is
+    /// left alone: its lookup follows at once. Changes nothing.
+    pub fn prefetch<'a>(&self, keys: impl Iterator<Item = &'a [u8]>) {
+        let mut keys = keys.take(32);
+        let (Some(first), Some(second)) = (keys.next(), keys.next()) else {
+            return;
+        };
+        let mut hashes = [0u64; 32];
+        hashes[0] = self.dict.hash(first);
+        hashes[1] = self.dict.hash(second);
+        let mut n = 2;
+        for key in keys {
+            hashes[n] = self.dict.hash(key);
+            n += 1;
+        }
+        self.dict.prefetch(&hashes[..n]);
+    }
+
     /// True if a live key exists (no accounting, no touch).
     pub fn contains(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
@@ -264,6 +283,10 @@ impl Db {
                 Ttl::Keep => old,
                 Ttl::Clear => 0,
             };
+            if matches!(n.value, Value::Stream(_)) {
+                // Clients blocked in XREADGROUP on it are unblocked.
+                self.interest.added(key);
+            }
             n.value = value;
             // An overwrite is an access; under LFU the counter carries over
             // (Redis's lookupKeyWrite, then dbSetValue keeping `lru`).
@@ -306,6 +329,10 @@ impl Db {
             self.expires -= 1;
         }
         self.interest.modified(key, false);
+        if matches!(node.value, Value::Stream(_)) {
+            // Clients blocked in XREADGROUP on it are unblocked.
+            self.interest.added(key);
+        }
         Some(node)
     }
 
@@ -363,6 +390,9 @@ impl Db {
             }
             self.stats.expired += 1;
             self.interest.expired(key);
+            if matches!(node.value, Value::Stream(_)) {
+                self.interest.added(key);
+            }
             self.event(KeyEvent::Expired, key);
         }
     }
@@ -371,6 +401,7 @@ impl Db {
     /// it off the command thread. While a snapshot has not finished the
     /// table, the table stays with the snapshot (an empty one is returned).
     pub fn clear(&mut self) -> Dict<Entry> {
+        self.signal_lost_streams(None);
         if self.interest.has_watchers() {
             let dict = &self.dict;
             self.interest.emptied(|k| dict.find(dict.hash(k), k).is_some(), |_| None);
@@ -400,6 +431,20 @@ impl Db {
             |k| mine.find(mine.hash(k), k).is_some(),
             |k| theirs.find(theirs.hash(k), k).map(|e| (true, e.expire != 0 && now > e.expire)),
         );
+    }
+
+    /// Before FLUSHDB/FLUSHALL (`replacement` `None`) or SWAPDB: keys clients
+    /// are blocked on that hold a stream here and will not hold one
+    /// afterwards become ready, so XREADGROUP clients are unblocked (Redis's
+    /// `scanDatabaseForDeletedStreams`).
+    pub fn signal_lost_streams(&mut self, replacement: Option<&Db>) {
+        let is_stream =
+            |d: &Dict<Entry>, k: &[u8]| matches!(d.find(d.hash(k), k).map(|e| &e.value), Some(Value::Stream(_)));
+        for key in self.interest.blocked_keys() {
+            if is_stream(&self.dict, &key) && !replacement.is_some_and(|o| is_stream(&o.dict, &key)) {
+                self.interest.added(&key);
+            }
+        }
     }
 
     /// After SWAPDB: keys clients are blocked on that now exist become ready.

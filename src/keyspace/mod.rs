@@ -51,6 +51,8 @@ impl Keyspace {
         let (x, y) = (&mut left[lo], &mut right[0]);
         x.touch_watchers_for_swap(y, now);
         y.touch_watchers_for_swap(x, now);
+        x.signal_lost_streams(Some(y));
+        y.signal_lost_streams(Some(x));
         x.swap_contents(y);
         x.recheck_blocked_keys(now);
         y.recheck_blocked_keys(now);

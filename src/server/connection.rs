@@ -45,6 +45,7 @@ use super::clients::ClientSlot;
 use super::{Server, blocking, dispatch};
 use crate::config::{Config, ObufClass};
 use crate::protocol::decode::Limits;
+use crate::protocol::peek::second_args;
 
 /// Free space guaranteed in the query buffer before each read (Redis's 16 KiB).
 const READ_CHUNK: usize = 16 * 1024;
@@ -231,6 +232,9 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
             close_if_over_limit(&srv.config, client);
         }
         waiting => client.postponed = waiting,
+    }
+    if !client.decoder.in_request() {
+        srv.keyspace.dbs[client.db].prefetch(second_args(&client.query));
     }
     while client.blocked.is_none()
         && client.postponed.is_none()

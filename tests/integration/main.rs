@@ -33,6 +33,7 @@ mod set;
 mod slowlog;
 mod smoke;
 mod sort;
+mod stream;
 mod strings;
 mod tracking;
 mod transactions;
