@@ -88,6 +88,13 @@ fn resp3_invalidation_push() {
     w.cmd(&["DEL", "a", "c"]);
     assert_eq!(next(&mut c), inv3(&["a"]));
     assert_eq!(raw(&mut c, &["PING"]), b"+PONG\r\n", "c never existed: DEL did not touch it");
+    // Other types: a stream read with XRANGE, a hash with HGETALL.
+    c.cmd(&["XRANGE", "s", "-", "+"]);
+    c.cmd(&["HGETALL", "h"]);
+    w.cmd(&["XADD", "s", "1-1", "f", "v"]);
+    assert_eq!(next(&mut c), inv3(&["s"]));
+    w.cmd(&["HSET", "h", "f", "v"]);
+    assert_eq!(next(&mut c), inv3(&["h"]));
 }
 
 #[test]
