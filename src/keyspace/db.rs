@@ -410,7 +410,7 @@ impl Db {
                 self.expires -= 1;
             }
             self.stats.expired += 1;
-            self.interest.modified(key, false);
+            self.interest.expired(key);
             if matches!(node.value, Value::Stream(_)) {
                 self.interest.added(key);
             }

@@ -155,6 +155,8 @@ pub struct Client {
     pub query: BytesMut,
     /// The request decoder's progress through `query`.
     pub decoder: Decoder,
+    /// Client-side caching mode (`None`: CLIENT TRACKING off).
+    pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -196,6 +198,7 @@ impl Client {
             push_ranges: Vec::new(),
             query: BytesMut::new(),
             decoder: Decoder::new(),
+            tracking: None,
         }
     }
 
@@ -249,6 +252,7 @@ impl Client {
         if self.blocked.is_some() || matches!(self.postponed, Some(Postponed::Waiting(_))) {
             f.push('b');
         }
+        super::tracking::flag_letters(self, &mut f);
         if self.dirty_cas {
             f.push('d');
         }
@@ -280,7 +284,7 @@ impl Client {
             out,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
-             cmd={} user={} redir=-1 resp={}",
+             cmd={} user={} redir={} resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -304,6 +308,7 @@ impl Client {
             tot_mem,
             cmd_name.unwrap_or("NULL"),
             self.user,
+            self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.out.resp.number(),
         );
     }

@@ -82,6 +82,11 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
             client.obuf_pending = pending.len();
             let stall = stall_point(&srv.config, &client);
             run_buffered(&mut srv, &mut client, &mut args, stall);
+            if srv.tracking_on {
+                // Redis's `beforeSleep`: BCAST invalidations once per batch.
+                super::tracking::broadcast(&mut srv, Some(&mut client));
+                super::tracking::deliver_deferred(&mut srv, Some(&mut client));
+            }
             if pending.is_empty() && !client.out.buf.is_empty() {
                 if pending.capacity() > KEEP_OUTPUT_CAPACITY {
                     pending = BytesMut::new();
@@ -347,6 +352,7 @@ pub fn disconnect(srv: &mut Server, client: &mut Client) {
     crate::commands::transactions::unwatch_all(srv, client);
     super::pubsub::forget(srv, client);
     super::monitor::stop(srv, client);
+    super::tracking::disable(srv, client);
     srv.clients.remove(client.id);
 }
 

@@ -28,6 +28,9 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
         }
         super::notify::flush_table_events(srv, None);
+        if srv.tracking_on {
+            super::tracking::cron(srv);
+        }
         for db in &mut srv.keyspace.dbs {
             db.cron(Duration::from_millis(1));
         }

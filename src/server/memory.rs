@@ -328,6 +328,10 @@ pub async fn eviction_task(server: Rc<std::cell::RefCell<Server>>) {
             srv.now_ms = crate::util::time::unix_ms();
             let result = perform_evictions(srv);
             flag_watchers(srv);
+            if srv.tracking_on {
+                super::tracking::drain(srv, None, false, 0);
+                super::tracking::broadcast(srv, None);
+            }
             if result != Evict::Running {
                 srv.evict.task_running = false;
                 break;

@@ -31,6 +31,7 @@ pub mod shutdown;
 pub mod slowlog;
 pub mod stats;
 pub mod supervise;
+pub mod tracking;
 
 use std::time::Instant;
 
@@ -103,6 +104,13 @@ pub struct Server {
     pub scripting: Box<crate::scripting::Scripting>,
     /// `min-replicas-to-write` cannot be met: writes answer NOREPLICAS.
     pub replicas_missing: bool,
+    /// Client-side caching: the key table, BCAST prefixes, pending
+    /// invalidations. (Boxed, as `persist`.)
+    pub tracking: Box<tracking::Tracking>,
+    /// `tracking` has anything to do after commands (tracking clients,
+    /// tracked keys or prefixes, messages waiting): the dispatcher's one
+    /// test, kept here so it costs a single load.
+    pub tracking_on: bool,
 }
 
 impl Server {
@@ -139,6 +147,8 @@ impl Server {
             slowlog: slowlog::SlowLog::default(),
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             notify_recording: false,
+            tracking: Box::default(),
+            tracking_on: false,
             config: Box::new(config),
         };
         // Every command's counters up front, as Redis keeps them in its
