@@ -1,5 +1,6 @@
 //! The keyspace alone at 1,000,000 keys: lookups, overwrites, inserts of
-//! new keys and setting TTLs, without protocol or dispatch.
+//! new keys and setting TTLs, without protocol or dispatch; and a batch of
+//! 16 lookups with and without prefetching the batch first.
 //! Run: `cargo bench --bench keyspace`.
 
 use std::hint::black_box;
@@ -69,6 +70,25 @@ fn keyspace(c: &mut Criterion) {
             db.remove(k, NOW);
         })
     });
+    // A pipeline of 16 GETs, as the connection runs it: with and without
+    // first prefetching the batch's table slots and nodes.
+    for prefetch in [false, true] {
+        let name = if prefetch { "get_batch16_prefetched" } else { "get_batch16" };
+        g.bench_function(name, |b| {
+            let mut bufs = [[0u8; 16]; 16];
+            b.iter(|| {
+                for buf in bufs.iter_mut() {
+                    key(buf, keys.next());
+                }
+                if prefetch {
+                    db.prefetch(bufs.iter().map(|b| &b[..]));
+                }
+                for buf in &bufs {
+                    black_box(db.lookup(buf, NOW, Access::Read).is_some());
+                }
+            })
+        });
+    }
     g.finish();
 }
 

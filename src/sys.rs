@@ -8,9 +8,9 @@
 //! scheduling class of a background thread (`sched_setscheduler`), a
 //! malloc parameter (`mallopt`), and CPU time used (`getrusage`).
 //!
-//! With `alloc`, this is where the crate's `unsafe` lives; every block says
-//! why it is sound, and every function has a test. Imports nothing of the
-//! crate.
+//! With `alloc` (and `util::prefetch`'s one hint), this is where the
+//! crate's `unsafe` lives; every block says why it is sound, and every
+//! function has a test. Imports nothing of the crate.
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_int};

@@ -272,7 +272,7 @@ fn kill(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             } else if is(opt, "laddr") {
                 laddr = Some(val);
             } else if is(opt, "user") {
-                if &val[..] != b"default" {
+                if std::str::from_utf8(val).ok().and_then(|name| ctx.srv.acl.user(name)).is_none() {
                     return Err(CmdError::err(format!("No such user '{}'", text(val))));
                 }
                 user = Some(val);
@@ -478,39 +478,162 @@ fn unblock(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// CLIENT TRACKING: tracking is not implemented; OFF is accepted, ON is
-/// refused with an error rather than silently not tracking.
+/// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN]
+/// [OPTOUT] [NOLOOP]: the options are parsed before ON/OFF is looked at,
+/// then checked in Redis's order (`server::tracking` does the rest).
 fn tracking(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    use crate::server::tracking;
+    let mut opts = tracking::Options::default();
+    let mut prefixes: Vec<&[u8]> = Vec::new();
+    let mut j = 3;
+    while j < args.len() {
+        let more = j + 1 < args.len();
+        let a = &args[j];
+        if is(a, "redirect") && more {
+            j += 1;
+            if opts.redirect != 0 {
+                return Err(CmdError::err("A client can only redirect to a single other client"));
+            }
+            let id = parse_i64(&args[j]).ok_or(CmdError::NotInteger)?;
+            let exists = u64::try_from(id).is_ok_and(|id| id == ctx.client.id || ctx.srv.clients.get(id).is_some());
+            if !exists {
+                return Err(CmdError::err("The client ID you want redirect to does not exist"));
+            }
+            opts.redirect = id as u64;
+        } else if is(a, "bcast") {
+            opts.bcast = true;
+        } else if is(a, "optin") {
+            opts.optin = true;
+        } else if is(a, "optout") {
+            opts.optout = true;
+        } else if is(a, "noloop") {
+            opts.noloop = true;
+        } else if is(a, "prefix") && more {
+            j += 1;
+            prefixes.push(&args[j]);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        j += 1;
+    }
     if is(&args[2], "off") {
+        tracking::disable(ctx.srv, ctx.client);
         ctx.out().ok();
         return Ok(());
     }
     if !is(&args[2], "on") {
         return Err(CmdError::Syntax);
     }
-    Err(CmdError::err("client-side caching (CLIENT TRACKING) is not supported by this server"))
-}
-
-fn caching(_ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    Err(CmdError::err(
-        "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
-    ))
-}
-
-fn getredir(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    ctx.out().int(-1);
+    if !opts.bcast && !prefixes.is_empty() {
+        return Err(CmdError::err("PREFIX option requires BCAST mode to be enabled"));
+    }
+    if ctx.client.tracking.as_ref().is_some_and(|t| t.bcast != opts.bcast) {
+        return Err(CmdError::err(
+            "You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling \
+             it with a different mode.",
+        ));
+    }
+    if opts.bcast && (opts.optin || opts.optout) {
+        return Err(CmdError::err("OPTIN and OPTOUT are not compatible with BCAST"));
+    }
+    if opts.optin && opts.optout {
+        return Err(CmdError::err("You can't specify both OPTIN mode and OPTOUT mode"));
+    }
+    if let Some(t) = ctx.client.tracking.as_ref()
+        && ((opts.optin && t.optout) || (opts.optout && t.optin))
+    {
+        return Err(CmdError::err(
+            "You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling \
+             it with a different mode.",
+        ));
+    }
+    if opts.bcast
+        && let Err((msg, stop)) = tracking::check_prefixes(ctx.client, &prefixes)
+    {
+        if stop {
+            return Err(CmdError::Other(msg.into()));
+        }
+        // Redis 7.0 reports an overlap found after the first prefix and
+        // enables tracking all the same: an error, then +OK.
+        ctx.srv.stats.error(msg.as_bytes());
+        ctx.out().error(msg.as_bytes());
+    }
+    tracking::enable(ctx.srv, ctx.client, opts, &prefixes);
+    ctx.out().ok();
     Ok(())
 }
 
+/// CLIENT CACHING YES|NO (OPTIN / OPTOUT modes).
+fn caching(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let Some(t) = ctx.client.tracking.as_mut() else {
+        return Err(CmdError::err(
+            "CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+        ));
+    };
+    if is(&args[2], "yes") {
+        if !t.optin {
+            return Err(CmdError::err("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."));
+        }
+    } else if is(&args[2], "no") {
+        if !t.optout {
+            return Err(CmdError::err("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."));
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    t.caching = true;
+    ctx.out().ok();
+    Ok(())
+}
+
+fn getredir(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let redir = ctx.client.tracking.as_ref().map_or(-1, |t| t.redirect as i64);
+    ctx.out().int(redir);
+    Ok(())
+}
+
+/// CLIENT TRACKINGINFO: flags (a set), redirect, prefixes.
 fn trackinginfo(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    let out = ctx.out();
+    let t = ctx.client.tracking.as_deref();
+    let mut flags: Vec<&[u8]> = vec![if t.is_some() { b"on" } else { b"off" }];
+    if let Some(t) = t {
+        if t.bcast {
+            flags.push(b"bcast");
+        }
+        if t.optin {
+            flags.push(b"optin");
+            if t.caching {
+                flags.push(b"caching-yes");
+            }
+        }
+        if t.optout {
+            flags.push(b"optout");
+            if t.caching {
+                flags.push(b"caching-no");
+            }
+        }
+        if t.noloop {
+            flags.push(b"noloop");
+        }
+        if t.broken_redirect {
+            flags.push(b"broken_redirect");
+        }
+    }
+    let redirect = t.map_or(-1, |t| t.redirect as i64);
+    let prefixes: Vec<Vec<u8>> = t.map(|t| t.prefixes.iter().cloned().collect()).unwrap_or_default();
+    let out = &mut ctx.client.out;
     out.map(3);
     out.bulk(b"flags");
-    out.set(1);
-    out.bulk(b"off");
+    out.set(flags.len());
+    for f in flags {
+        out.bulk(f);
+    }
     out.bulk(b"redirect");
-    out.int(-1);
+    out.int(redirect);
     out.bulk(b"prefixes");
-    out.array(0);
+    out.array(prefixes.len());
+    for p in &prefixes {
+        out.bulk(p);
+    }
     Ok(())
 }

@@ -179,6 +179,7 @@ fn reset(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     super::transactions::discard_transaction(ctx.srv, ctx.client);
     crate::server::pubsub::forget(ctx.srv, ctx.client);
     crate::server::monitor::stop(ctx.srv, ctx.client);
+    crate::server::tracking::disable(ctx.srv, ctx.client);
     ctx.client.reset_connection_state(auth_required);
     ctx.out().simple("RESET");
     Ok(())

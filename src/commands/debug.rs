@@ -10,7 +10,7 @@ use super::args::{is, text};
 use super::command::{reply_help, subcommand_syntax_error};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
-use crate::keyspace::db::{LRU_MASK, lru_clock};
+use crate::keyspace::db::lru_clock;
 use crate::keyspace::{Entry, Ttl, Value};
 use crate::util::number::parse_i64;
 use crate::util::sha1::hex;
@@ -306,7 +306,7 @@ fn object(ctx: &mut Ctx, key: &[u8]) -> CmdResult {
     // Small integers are Redis's shared objects.
     let shared = encoding == "int" && e.value.as_str().and_then(parse_i64).is_some_and(|n| (0..10000).contains(&n));
     let refcount = if shared { i32::MAX as i64 } else { 1 };
-    let bits = e.meta & LRU_MASK;
+    let bits = db.access_bits_of(e);
     let idle = crate::keyspace::evict::lru_idle_ms(bits, now) / 1000;
     // Redis prints its object's `lru` field: the 24-bit seconds clock of the
     // last access (or the LFU bits, which keys here keep as Redis does).

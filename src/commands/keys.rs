@@ -17,7 +17,7 @@ use super::args::{int, is};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, acl};
 use crate::keyspace::evict::lru_idle_ms;
-use crate::keyspace::{Access, CompactBytes, Value};
+use crate::keyspace::{Access, CompactBytes, shared_ints};
 use crate::protocol::ReplyWriter;
 
 const G: Group = Group::Generic;
@@ -579,14 +579,6 @@ fn lfu_policy(ctx: &Ctx) -> bool {
     maxmemory_policy(ctx).ends_with("-lfu")
 }
 
-/// Redis shares the integers 0..10000 (refcount INT_MAX) unless a maxmemory
-/// limit with an LRU or LFU policy needs per-key access data.
-fn shared_integers(ctx: &Ctx) -> bool {
-    let limited = ctx.srv.config.maxmemory != 0;
-    let policy = maxmemory_policy(ctx);
-    !(limited && (policy.ends_with("-lru") || policy.ends_with("-lfu")))
-}
-
 const OBJECT_HELP: &[&str] = &[
     "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "ENCODING <key>",
@@ -639,14 +631,9 @@ fn object_encoding(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 }
 
 fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
-    let shared = shared_integers(ctx);
+    let shared = crate::server::memory::shares_integers(&ctx.srv.config);
     let Some(entry) = object_lookup(ctx, &args[2]) else { return Ok(()) };
-    let refcount = match &entry.value {
-        Value::Str(s) if shared && crate::util::number::parse_i64(s).is_some_and(|v| (0..10_000).contains(&v)) => {
-            i32::MAX as i64
-        }
-        _ => 1,
-    };
+    let refcount = if shared && shared_ints::index(&entry.value).is_some() { i32::MAX as i64 } else { 1 };
     ctx.out().int(refcount);
     Ok(())
 }
@@ -654,8 +641,10 @@ fn object_refcount(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let now = ctx.now();
+    let shares = ctx.srv.keyspace.dbs[ctx.client.db].access_bits.shared_ints;
     let Some(entry) = object_lookup(ctx, &args[2]) else { return Ok(()) };
-    let idle = lru_idle_ms(entry.meta, now) / 1000;
+    let bits = shared_ints::bits_of(entry, shares);
+    let idle = lru_idle_ms(bits, now) / 1000;
     if lfu {
         return Err(CmdError::text(
             "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
@@ -668,8 +657,10 @@ fn object_idletime(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn object_freq(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lfu = lfu_policy(ctx);
     let (now, decay) = (ctx.now(), ctx.srv.config.lfu_decay_time);
+    let shares = ctx.srv.keyspace.dbs[ctx.client.db].access_bits.shared_ints;
     let Some(entry) = object_lookup(ctx, &args[2]) else { return Ok(()) };
-    let counter = crate::keyspace::evict::lfu_decayed(entry.meta, decay, now);
+    let bits = shared_ints::bits_of(entry, shares);
+    let counter = crate::keyspace::evict::lfu_decayed(bits, decay, now);
     if !lfu {
         return Err(CmdError::text(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
@@ -808,10 +799,13 @@ mod tests {
         crate::server::memory::apply_config(&mut srv);
         run(&mut srv, &mut client, "del k");
         run(&mut srv, &mut client, "set k 100");
-        assert_eq!(run(&mut srv, &mut client, "object freq k"), Reply::Int(5), "a new key starts at LFU_INIT_VAL");
-        run(&mut srv, &mut client, "get k");
+        // (Not 100: a shared integer keeps the clock it had under LRU, as
+        // in Redis.)
+        run(&mut srv, &mut client, "set f v");
+        assert_eq!(run(&mut srv, &mut client, "object freq f"), Reply::Int(5), "a new key starts at LFU_INIT_VAL");
+        run(&mut srv, &mut client, "get f");
         assert_eq!(
-            run(&mut srv, &mut client, "object freq k"),
+            run(&mut srv, &mut client, "object freq f"),
             Reply::Int(6),
             "at the initial value a read always counts"
         );
@@ -822,6 +816,38 @@ mod tests {
         srv.config.maxmemory = 100 * 1024 * 1024;
         assert_eq!(run(&mut srv, &mut client, "object refcount k"), Reply::Int(1), "no shared integers");
         assert_eq!(run(&mut srv, &mut client, "object freq nokey"), Reply::Null);
+    }
+
+    /// Keys holding the same small integer share one clock, as Redis's
+    /// shared objects do: storing 7777 leaves it, reading any key holding
+    /// 7777 refreshes it for all; other values keep their own.
+    #[test]
+    fn small_integers_share_one_clock() {
+        let mut srv = Server::new(Config::default());
+        let mut client = Client::new(1, "127.0.0.1:1".into(), "127.0.0.1:2".into(), -1, true);
+        let idle = |srv: &mut Server, client: &mut Client, key: &str| match run(
+            srv,
+            client,
+            &format!("object idletime {key}"),
+        ) {
+            Reply::Int(n) => n,
+            other => panic!("{other:?}"),
+        };
+        run(&mut srv, &mut client, "set a 7777");
+        run(&mut srv, &mut client, "set other 77777");
+        let aged = srv.keyspace.dbs[0].access_bits.with_idle_secs(7, crate::util::time::unix_ms()).unwrap();
+        crate::keyspace::shared_ints::set_bits(7777, aged);
+        run(&mut srv, &mut client, "set b 7777");
+        assert!((7..=8).contains(&idle(&mut srv, &mut client, "a")));
+        assert!((7..=8).contains(&idle(&mut srv, &mut client, "b")), "a new key holding 7777 shares its clock");
+        assert!(idle(&mut srv, &mut client, "other") <= 1, "77777 is not shared");
+        run(&mut srv, &mut client, "get a");
+        assert!(idle(&mut srv, &mut client, "b") <= 1, "reading a refreshed b's clock");
+        srv.config.maxmemory = 100 * 1024 * 1024;
+        srv.config.maxmemory_policy = crate::config::MaxmemoryPolicy::AllkeysLru;
+        crate::server::memory::apply_config(&mut srv);
+        crate::keyspace::shared_ints::set_bits(7777, aged);
+        assert!(idle(&mut srv, &mut client, "b") <= 1, "no sharing under an LRU memory limit");
     }
 
     #[test]

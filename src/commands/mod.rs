@@ -36,6 +36,7 @@ pub mod server;
 pub mod set;
 pub mod slowlog;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod transactions;
 pub mod zset;
@@ -236,6 +237,7 @@ pub enum Group {
     Scripting,
     Cluster,
     Geo,
+    Stream,
 }
 
 impl Group {
@@ -256,6 +258,7 @@ impl Group {
             Group::Scripting => "scripting",
             Group::Cluster => "cluster",
             Group::Geo => "geo",
+            Group::Stream => "stream",
         }
     }
 
@@ -278,6 +281,7 @@ impl Group {
             Group::Scripting => acl::SCRIPTING,
             Group::Cluster => 0,
             Group::Geo => acl::GEO,
+            Group::Stream => acl::STREAM,
         }
     }
 }
@@ -447,6 +451,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     bitmap::COMMANDS,
     hyperloglog::COMMANDS,
     list::COMMANDS,
+    stream::COMMANDS,
     sort::COMMANDS,
     transactions::COMMANDS,
     pubsub::COMMANDS,

@@ -8,7 +8,6 @@ use super::args::is;
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, acl};
 use crate::config::MaxmemoryPolicy;
-use crate::keyspace::db::LRU_MASK;
 use crate::keyspace::{Access, CompactBytes};
 use crate::persistence::{dump, values};
 use crate::server::save;
@@ -160,6 +159,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lfu = matches!(ctx.srv.config.maxmemory_policy, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu);
     let db = ctx.db();
     let access = db.access_bits;
+    let shares = access.shared_ints;
     let deleted = replace && db.remove(key, now).is_some();
     let at = if ttl != 0 && !absttl { ttl.saturating_add(now as i64) } else { ttl };
     if ttl != 0 && at <= now as i64 {
@@ -181,7 +181,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         _ => None,
     };
     if let Some(bits) = bits {
-        entry.meta = (entry.meta & !LRU_MASK) | bits;
+        crate::keyspace::shared_ints::set_bits_of(entry, bits, shares);
     }
     ctx.srv.dirty += 1;
     ctx.notify(N::GENERIC, "restore", key);

@@ -86,6 +86,7 @@ fn empty_db(ctx: &mut Ctx, index: usize, lazy: bool) -> u64 {
 
 fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lazy = flush_async(args)?;
+    crate::server::tracking::flushed(ctx.srv, Some(ctx.client));
     let db = ctx.client.db;
     ctx.srv.dirty += empty_db(ctx, db, lazy);
     ctx.force_propagation();
@@ -95,6 +96,7 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let lazy = flush_async(args)?;
+    crate::server::tracking::flushed(ctx.srv, Some(ctx.client));
     let mut removed = 0;
     for i in 0..ctx.srv.keyspace.dbs.len() {
         removed += empty_db(ctx, i, lazy);

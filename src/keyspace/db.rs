@@ -21,6 +21,7 @@
 use super::entry::Entry;
 use super::evict::AccessBits;
 use super::interest::Interest;
+use super::shared_ints;
 use super::snapshot::{EncodeFn, TableSnapshot};
 use super::value::Value;
 use crate::types::compact::CompactBytes;
@@ -126,6 +127,17 @@ pub struct Db {
     /// `expired_log` until the server propagates their deletion.
     pub log_expired: bool,
     pub expired_log: Vec<CompactBytes>,
+}
+
+/// Refreshes the shared clock of a value Redis holds as a shared integer
+/// (see `shared_ints`); the key's own bits are refreshed by the caller.
+#[inline]
+fn touch_shared(access: &mut AccessBits, value: &Value, now: u64) {
+    if access.shared_ints
+        && let Some(i) = shared_ints::index(value)
+    {
+        shared_ints::set_bits(i, access.touched(shared_ints::bits(i), now));
+    }
 }
 
 impl Db {
@@ -245,8 +257,34 @@ impl Db {
         let n = self.dict.find_mut(h, key)?;
         if matches!(access, Access::Read | Access::Write) {
             n.meta = (n.meta & !LRU_MASK) | self.access_bits.touched(n.meta & LRU_MASK, now);
+            touch_shared(&mut self.access_bits, &n.value, now);
         }
         Some(n)
+    }
+
+    /// Starts loading the table slots and nodes of `keys` (the first 32), so
+    /// a pipeline's lookups that follow find them in cache. A single key is
+    /// left alone: its lookup follows at once. Changes nothing.
+    pub fn prefetch<'a>(&self, keys: impl Iterator<Item = &'a [u8]>) {
+        let mut keys = keys.take(32);
+        let (Some(first), Some(second)) = (keys.next(), keys.next()) else {
+            return;
+        };
+        let mut hashes = [0u64; 32];
+        hashes[0] = self.dict.hash(first);
+        hashes[1] = self.dict.hash(second);
+        let mut n = 2;
+        for key in keys {
+            hashes[n] = self.dict.hash(key);
+            n += 1;
+        }
+        self.dict.prefetch(&hashes[..n]);
+    }
+
+    /// The access bits (LRU clock or LFU counter) Redis would show for an
+    /// entry (see `shared_ints::bits_of`).
+    pub fn access_bits_of(&self, e: &Entry) -> u32 {
+        shared_ints::bits_of(e, self.access_bits.shared_ints)
     }
 
     /// True if a live key exists (no accounting, no touch).
@@ -270,9 +308,15 @@ impl Db {
                 Ttl::Keep => old,
                 Ttl::Clear => 0,
             };
+            if matches!(n.value, Value::Stream(_)) {
+                // Clients blocked in XREADGROUP on it are unblocked.
+                self.interest.added(key);
+            }
+            // An overwrite is an access (of the old value, which may be a
+            // shared integer); under LFU the counter carries over (Redis's
+            // lookupKeyWrite, then dbSetValue keeping `lru`).
+            touch_shared(&mut self.access_bits, &n.value, now);
             n.value = value;
-            // An overwrite is an access; under LFU the counter carries over
-            // (Redis's lookupKeyWrite, then dbSetValue keeping `lru`).
             n.meta = (n.meta & !LRU_MASK) | self.access_bits.touched(n.meta & LRU_MASK, now);
             n.expire = new;
             if old == 0 && new != 0 {
@@ -312,6 +356,10 @@ impl Db {
             self.expires -= 1;
         }
         self.interest.modified(key, false);
+        if matches!(node.value, Value::Stream(_)) {
+            // Clients blocked in XREADGROUP on it are unblocked.
+            self.interest.added(key);
+        }
         Some(node)
     }
 
@@ -368,7 +416,10 @@ impl Db {
                 self.expires -= 1;
             }
             self.stats.expired += 1;
-            self.interest.modified(key, false);
+            self.interest.expired(key);
+            if matches!(node.value, Value::Stream(_)) {
+                self.interest.added(key);
+            }
             self.event(KeyEvent::Expired, key);
             if self.log_expired {
                 self.expired_log.push(CompactBytes::new(key));
@@ -380,6 +431,7 @@ impl Db {
     /// it off the command thread. While a snapshot has not finished the
     /// table, the table stays with the snapshot (an empty one is returned).
     pub fn clear(&mut self) -> Dict<Entry> {
+        self.signal_lost_streams(None);
         if self.interest.has_watchers() {
             let dict = &self.dict;
             self.interest.emptied(|k| dict.find(dict.hash(k), k).is_some(), |_| None);
@@ -409,6 +461,20 @@ impl Db {
             |k| mine.find(mine.hash(k), k).is_some(),
             |k| theirs.find(theirs.hash(k), k).map(|e| (true, e.expire != 0 && now > e.expire)),
         );
+    }
+
+    /// Before FLUSHDB/FLUSHALL (`replacement` `None`) or SWAPDB: keys clients
+    /// are blocked on that hold a stream here and will not hold one
+    /// afterwards become ready, so XREADGROUP clients are unblocked (Redis's
+    /// `scanDatabaseForDeletedStreams`).
+    pub fn signal_lost_streams(&mut self, replacement: Option<&Db>) {
+        let is_stream =
+            |d: &Dict<Entry>, k: &[u8]| matches!(d.find(d.hash(k), k).map(|e| &e.value), Some(Value::Stream(_)));
+        for key in self.interest.blocked_keys() {
+            if is_stream(&self.dict, &key) && !replacement.is_some_and(|o| is_stream(&o.dict, &key)) {
+                self.interest.added(&key);
+            }
+        }
     }
 
     /// After SWAPDB: keys clients are blocked on that now exist become ready.

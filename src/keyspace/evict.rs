@@ -71,11 +71,15 @@ pub struct AccessBits {
     pub lfu_decay_time: u32,
     /// State of the generator behind the counter's chance of growing.
     rng: u64,
+    /// Redis holds 0..9999 as shared objects with one clock per number
+    /// (off when `maxmemory` is set with an LRU or LFU policy): see
+    /// `shared_ints`.
+    pub shared_ints: bool,
 }
 
 impl Default for AccessBits {
     fn default() -> Self {
-        AccessBits { lfu: false, lfu_log_factor: 10, lfu_decay_time: 1, rng: 0x9E37_79B9_7F4A_7C15 }
+        AccessBits { lfu: false, lfu_log_factor: 10, lfu_decay_time: 1, rng: 0x9E37_79B9_7F4A_7C15, shared_ints: true }
     }
 }
 

@@ -4,8 +4,12 @@
 //! (flags transactions as dirty, serves blocked clients). Client ids are
 //! plain numbers here: the keyspace knows nothing of clients.
 //!
-//! Every method is a no-op costing one emptiness check when nobody watches
-//! or waits, which is the common case.
+//! It also records, for client-side caching (`server::tracking`), every key
+//! modified while `track` is set: the server turns them into invalidation
+//! messages after the command.
+//!
+//! Every method is a no-op costing one emptiness check (and one test of
+//! `track`) when nobody watches, waits or tracks, which is the common case.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -28,12 +32,19 @@ pub struct Interest {
     blocked: HashMap<CompactBytes, VecDeque<u64>>,
     /// Clients whose watched keys were modified, to be flagged by the server.
     pub touched_clients: Vec<u64>,
-    /// Watched keys the running command looked up for writing: they count as
+    /// Watched keys (and, while `track` is set, any key) the running command
+    /// looked up for writing: they count as
     /// modified if the command changes the dataset (Redis signals a key
     /// where it increments `server.dirty`).
     maybe_touched: Vec<CompactBytes>,
     /// Keys that got a value while clients were blocked on them.
     pub ready: Vec<CompactBytes>,
+    /// Record modified keys in `tracked` (set by the server while some
+    /// client may need an invalidation message).
+    pub track: bool,
+    /// Keys modified since the server last took them, in order, each with
+    /// whether a client's command changed it (false: it expired).
+    pub tracked: Vec<(CompactBytes, bool)>,
 }
 
 impl Interest {
@@ -43,6 +54,24 @@ impl Interest {
     /// `break`, which we keep for fidelity).
     #[inline]
     pub fn modified(&mut self, key: &[u8], exists: bool) {
+        if self.track {
+            self.tracked.push((CompactBytes::new(key), true));
+        }
+        self.touch_watchers(key, exists);
+    }
+
+    /// A key was deleted because its TTL passed (lazily or by the active
+    /// cycle): as `modified`, but not a client's change.
+    #[inline]
+    pub fn expired(&mut self, key: &[u8]) {
+        if self.track {
+            self.tracked.push((CompactBytes::new(key), false));
+        }
+        self.touch_watchers(key, false);
+    }
+
+    #[inline]
+    fn touch_watchers(&mut self, key: &[u8], exists: bool) {
         if self.watched.is_empty() {
             return;
         }
@@ -92,7 +121,7 @@ impl Interest {
     /// A key was looked up for writing by the running command.
     #[inline]
     pub fn write_lookup(&mut self, key: &[u8]) {
-        if !self.watched.is_empty() && self.watched.contains_key(key) {
+        if self.track || (!self.watched.is_empty() && self.watched.contains_key(key)) {
             self.maybe_touched.push(CompactBytes::new(key));
         }
     }

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod evict;
 pub mod expire;
 pub mod interest;
+pub mod shared_ints;
 pub mod snapshot;
 pub mod value;
 
@@ -51,6 +52,8 @@ impl Keyspace {
         let (x, y) = (&mut left[lo], &mut right[0]);
         x.touch_watchers_for_swap(y, now);
         y.touch_watchers_for_swap(x, now);
+        x.signal_lost_streams(Some(y));
+        y.signal_lost_streams(Some(x));
         x.swap_contents(y);
         x.recheck_blocked_keys(now);
         y.recheck_blocked_keys(now);

@@ -1,10 +1,10 @@
 //! What a key holds. One enum, 24 bytes, so it lives inline in the table's
-//! node; lists are boxed, hashes, sets and sorted sets are 16-byte handles
+//! node; lists and streams are boxed, hashes, sets and sorted sets are 16-byte handles
 //! held inline (their small encodings are then one heap block), and their
 //! representations belong to `crate::types`. Strings up to 22 bytes are stored inline.
 
 use crate::types::compact::CompactBytes;
-use crate::types::{Hash, List, Set, ZSet};
+use crate::types::{Hash, List, Set, Stream, ZSet};
 use crate::util::number::parse_i64;
 
 #[derive(Clone)]
@@ -23,6 +23,7 @@ pub enum Value {
     Hash(Hash),
     Set(Set),
     ZSet(ZSet),
+    Stream(Box<Stream>),
 }
 
 /// Redis's largest `embstr`: longer strings report `raw`.
@@ -83,6 +84,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -110,6 +112,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -127,6 +130,7 @@ impl Value {
             Value::Hash(h) => h.memory_usage(samples),
             Value::Set(s) => s.memory_usage(samples),
             Value::ZSet(z) => z.memory_usage(samples),
+            Value::Stream(s) => s.heap_size(),
         }
     }
 
@@ -141,6 +145,7 @@ impl Value {
             Value::Hash(h) => h.heap_size(),
             Value::Set(s) => s.heap_size(),
             Value::ZSet(z) => z.heap_size(),
+            Value::Stream(s) => s.heap_size(),
         }
     }
 }

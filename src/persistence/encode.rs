@@ -132,6 +132,7 @@ pub fn value_type(v: &Value) -> u8 {
         Value::Set(_) => ty::SET,
         Value::ZSet(_) => ty::ZSET_2,
         Value::Hash(_) => ty::HASH,
+        Value::Stream(_) => ty::STREAM_LISTPACKS_2,
     }
 }
 

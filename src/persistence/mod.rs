@@ -32,6 +32,7 @@ pub mod load;
 pub mod lzf;
 pub mod object;
 pub mod recompress;
+pub mod stream;
 pub mod values;
 pub mod writer;
 pub mod ziplist;

@@ -1,8 +1,8 @@
 //! Reads one value of any RDB type Redis writes into `Loaded`, a plain
 //! intermediate form (strings, lists of members, pairs): plain encodings,
 //! ziplists, listpacks, intsets, zipmaps and quicklists (v1 of ziplists, v2
-//! of listpacks and plain nodes). Module values, streams and hashes with
-//! field expiration are refused by name.
+//! of listpacks and plain nodes), and streams (`super::stream`). Module
+//! values and hashes with field expiration are refused by name.
 
 use std::io::Read;
 
@@ -18,6 +18,7 @@ pub enum Loaded {
     Set(Vec<Vec<u8>>),
     Hash(Vec<(Vec<u8>, Vec<u8>)>),
     ZSet(Vec<(Vec<u8>, f64)>),
+    Stream(Box<crate::types::Stream>),
 }
 
 impl Loaded {
@@ -28,6 +29,8 @@ impl Loaded {
             Loaded::List(v) | Loaded::Set(v) => v.is_empty(),
             Loaded::Hash(v) => v.is_empty(),
             Loaded::ZSet(v) => v.is_empty(),
+            // Redis keeps empty streams (consumer groups may remain).
+            Loaded::Stream(_) => false,
         }
     }
 }
@@ -41,7 +44,6 @@ pub fn is_value_type(t: u8) -> bool {
 pub fn unsupported(t: u8) -> Option<&'static str> {
     match t {
         ty::MODULE_PRE_GA | ty::MODULE_2 => Some("module"),
-        ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 | ty::STREAM_LISTPACKS_3 => Some("stream"),
         ty::HASH_METADATA_PRE_GA | ty::HASH_LISTPACK_EX_PRE_GA | ty::HASH_METADATA | ty::HASH_LISTPACK_EX => {
             Some("hash with field expiration (Redis 7.4)")
         }
@@ -76,6 +78,9 @@ fn blob_err(what: &'static str) -> LoadError {
 pub fn read<R: Read>(src: &mut Source<R>, t: u8) -> LoadResult<Loaded> {
     match t {
         ty::STRING => Ok(Loaded::Str(src.string()?)),
+        ty::STREAM_LISTPACKS | ty::STREAM_LISTPACKS_2 | ty::STREAM_LISTPACKS_3 => {
+            Ok(Loaded::Stream(Box::new(super::stream::read(src, t)?)))
+        }
         ty::LIST | ty::SET => {
             let n = src.length()?;
             let mut v = Vec::with_capacity(cap(n));
@@ -238,7 +243,7 @@ mod tests {
         );
         assert_eq!(read_payload(b"\x04\x01\x01f\x01v").unwrap(), Loaded::Hash(vec![(b"f".to_vec(), b"v".to_vec())]));
         assert_eq!(read_payload(b"\x01\x02\x01a\xc0\x07").unwrap(), Loaded::List(vec![b"a".to_vec(), b"7".to_vec()]));
-        assert!(matches!(read_payload(b"\x0f\x00"), Err(LoadError::Unsupported(_))));
+        assert!(matches!(read_payload(b"\x06\x00"), Err(LoadError::Unsupported(_))), "module values");
         assert!(matches!(read_payload(b"\x08\x00"), Err(LoadError::Corrupt(_))));
     }
 

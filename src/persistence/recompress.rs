@@ -5,8 +5,8 @@
 //! encoding gives.
 //!
 //! Only what `encode` writes is understood: the magic, SELECTDB, RESIZEDB,
-//! EXPIRETIME_MS, AUX, EOF, and keys of type STRING, LIST, SET, HASH and
-//! ZSET_2.
+//! EXPIRETIME_MS, AUX, EOF, and keys of type STRING, LIST, SET, HASH,
+//! ZSET_2 and STREAM_LISTPACKS_2.
 
 use super::encode;
 use super::format::{self, op, ty};
@@ -124,7 +124,47 @@ pub fn compress_records(input: &[u8], out: &mut Vec<u8>) -> Res<()> {
                     }
                 }
             }
+            ty::STREAM_LISTPACKS_2 => {
+                string(&mut c, out)?;
+                stream(&mut c, out)?;
+            }
             _ => return Err(BAD),
+        }
+    }
+    Ok(())
+}
+
+/// Copies a stream's body (`persistence::stream::write`), compressing its
+/// node listpacks.
+fn stream(c: &mut Cursor<'_>, out: &mut Vec<u8>) -> Res<()> {
+    let nodes = copy_len(c, out)?;
+    for _ in 0..nodes {
+        string(c, out)?;
+        string(c, out)?;
+    }
+    // Length, last id, first id, max deleted id, entries added.
+    for _ in 0..8 {
+        copy_len(c, out)?;
+    }
+    let groups = copy_len(c, out)?;
+    for _ in 0..groups {
+        string(c, out)?;
+        for _ in 0..3 {
+            copy_len(c, out)?;
+        }
+        let pel = copy_len(c, out)?;
+        for _ in 0..pel {
+            out.extend_from_slice(c.take(16 + 8)?);
+            copy_len(c, out)?;
+        }
+        let consumers = copy_len(c, out)?;
+        for _ in 0..consumers {
+            string(c, out)?;
+            out.extend_from_slice(c.take(8)?);
+            let n = copy_len(c, out)?;
+            for _ in 0..n {
+                out.extend_from_slice(c.take(16)?);
+            }
         }
     }
     Ok(())
@@ -150,6 +190,16 @@ mod tests {
             b"abc".repeat(5000),
             vec![b'z'; 70_000],
         ];
+        let mut stream = crate::types::Stream::new();
+        for (i, s) in strings.iter().enumerate() {
+            let id = crate::types::stream::StreamId::new(i as u64 + 1, 0);
+            stream.append(id, &[b"field", s, &strings[strings.len() - 1 - i], b"v"], Default::default());
+        }
+        stream.delete(&[crate::types::stream::StreamId::new(2, 0)]);
+        let name = [b'g'; 30];
+        let mut g = crate::types::stream::Group::new(crate::types::stream::StreamId::new(3, 0), 3);
+        g.consumers.insert(name[..].into(), Default::default());
+        stream.groups.insert(name[..].into(), g);
         let build = |compress: bool| {
             let mut out = Vec::new();
             encode::header(&mut out, 1_700_000_000, 123_456_789_012);
@@ -174,6 +224,9 @@ mod tests {
             out.push(ty::ZSET_2);
             encode::string(&mut out, b"z", compress);
             values::write_zset(&mut out, strings.len(), items().map(|s| (s, s.len() as f64)), compress);
+            out.push(ty::STREAM_LISTPACKS_2);
+            encode::string(&mut out, b"st", compress);
+            crate::persistence::stream::write(&mut out, &stream, compress);
             encode::eof(&mut out);
             out
         };

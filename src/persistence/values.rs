@@ -54,6 +54,7 @@ impl Encodings {
 pub fn into_value(l: Loaded, enc: &Encodings) -> Result<Value, LoadError> {
     match l {
         Loaded::Str(s) => Ok(Value::from_vec(s)),
+        Loaded::Stream(s) => Ok(Value::Stream(s)),
         Loaded::List(items) => {
             if items.is_empty() {
                 return Err(corrupt("Empty list"));
@@ -169,6 +170,7 @@ pub fn write_collection(out: &mut Vec<u8>, v: &Value, compress: bool) {
                 encode::binary_double(out, score);
             });
         }
+        Value::Stream(s) => super::stream::write(out, s, compress),
     }
 }
 

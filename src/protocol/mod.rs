@@ -4,6 +4,7 @@
 //! imports only `util`.
 
 pub mod decode;
+pub mod peek;
 pub mod reply;
 pub mod writer;
 

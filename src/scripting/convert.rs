@@ -278,62 +278,7 @@ fn raw_get(t: &Table, key: &str) -> Value {
 }
 
 fn write_table(t: &Table, out: &mut ReplyWriter, resp3: bool, written: &mut Written, depth: usize) {
-    if let Value::String(e) = raw_get(t, "err") {
-        let ignore = matches!(t.get::<Value>("ignore_error_stats_update"), Ok(Value::Boolean(true)));
-        write_error(out, &e.as_bytes(), !ignore, written);
-        return;
-    }
-    if let Value::String(s) = raw_get(t, "ok") {
-        write_bytes_line(out, b'+', &s.as_bytes());
-        return;
-    }
-    if let v @ (Value::Number(_) | Value::Integer(_)) = raw_get(t, "double") {
-        let d = super::lauxlib::as_number(&v).unwrap_or(0.0);
-        if d.is_nan() {
-            // printf's "%.17g" keeps NaN's sign (0/0 is -nan on x86).
-            let text: &[u8] = if d.is_sign_negative() { b"-nan" } else { b"nan" };
-            if out.is_resp3() {
-                write_bytes_line(out, b',', text);
-            } else {
-                out.bulk(text);
-            }
-        } else {
-            out.double(d);
-        }
-        return;
-    }
-    if let Value::String(s) = raw_get(t, "big_number") {
-        let digits: Vec<u8> = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
-        if out.is_resp3() {
-            write_bytes_line(out, b'(', &digits);
-        } else {
-            out.bulk(&digits);
-        }
-        return;
-    }
-    if let Value::Table(vt) = raw_get(t, "verbatim_string")
-        && let (Value::String(format), Value::String(text)) = (raw_get(&vt, "format"), raw_get(&vt, "string"))
-    {
-        let text = text.as_bytes();
-        if out.is_resp3() {
-            let mut ext = [b' '; 3];
-            for (d, s) in ext.iter_mut().zip(format.as_bytes().iter()) {
-                *d = *s;
-            }
-            let mut payload = Vec::with_capacity(text.len() + 4);
-            payload.extend_from_slice(&ext);
-            payload.push(b':');
-            payload.extend_from_slice(&text);
-            let mut digits = [0u8; 20];
-            let n = crate::util::number::format_u64(&mut digits, payload.len() as u64);
-            out.buf.put_u8(b'=');
-            out.buf.put_slice(n);
-            out.buf.put_slice(b"\r\n");
-            out.buf.put_slice(&payload);
-            out.buf.put_slice(b"\r\n");
-        } else {
-            out.bulk(&text);
-        }
+    if write_typed_scalar(t, out, written) {
         return;
     }
     if let Value::Table(m) = raw_get(t, "map") {
@@ -364,4 +309,71 @@ fn write_table(t: &Table, out: &mut ReplyWriter, resp3: bool, written: &mut Writ
         let v = t.raw_get::<Value>(i).unwrap_or(Value::Nil);
         write_value(&v, out, resp3, written, depth + 1);
     }
+}
+
+/// Writes a table that stands for one non-aggregate reply (`err`, `ok`,
+/// `double`, `big_number`, `verbatim_string`); false if `t` is none of
+/// them. Kept out of `write_table` so the frames of a deeply nested
+/// reply's recursion stay small.
+#[inline(never)]
+fn write_typed_scalar(t: &Table, out: &mut ReplyWriter, written: &mut Written) -> bool {
+    if let Value::String(e) = raw_get(t, "err") {
+        let ignore = matches!(t.get::<Value>("ignore_error_stats_update"), Ok(Value::Boolean(true)));
+        write_error(out, &e.as_bytes(), !ignore, written);
+        return true;
+    }
+    if let Value::String(s) = raw_get(t, "ok") {
+        write_bytes_line(out, b'+', &s.as_bytes());
+        return true;
+    }
+    if let v @ (Value::Number(_) | Value::Integer(_)) = raw_get(t, "double") {
+        let d = super::lauxlib::as_number(&v).unwrap_or(0.0);
+        if d.is_nan() {
+            // printf's "%.17g" keeps NaN's sign (0/0 is -nan on x86).
+            let text: &[u8] = if d.is_sign_negative() { b"-nan" } else { b"nan" };
+            if out.is_resp3() {
+                write_bytes_line(out, b',', text);
+            } else {
+                out.bulk(text);
+            }
+        } else {
+            out.double(d);
+        }
+        return true;
+    }
+    if let Value::String(s) = raw_get(t, "big_number") {
+        let digits: Vec<u8> = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+        if out.is_resp3() {
+            write_bytes_line(out, b'(', &digits);
+        } else {
+            out.bulk(&digits);
+        }
+        return true;
+    }
+    if let Value::Table(vt) = raw_get(t, "verbatim_string")
+        && let (Value::String(format), Value::String(text)) = (raw_get(&vt, "format"), raw_get(&vt, "string"))
+    {
+        let text = text.as_bytes();
+        if out.is_resp3() {
+            let mut ext = [b' '; 3];
+            for (d, s) in ext.iter_mut().zip(format.as_bytes().iter()) {
+                *d = *s;
+            }
+            let mut payload = Vec::with_capacity(text.len() + 4);
+            payload.extend_from_slice(&ext);
+            payload.push(b':');
+            payload.extend_from_slice(&text);
+            let mut digits = [0u8; 20];
+            let n = crate::util::number::format_u64(&mut digits, payload.len() as u64);
+            out.buf.put_u8(b'=');
+            out.buf.put_slice(n);
+            out.buf.put_slice(b"\r\n");
+            out.buf.put_slice(&payload);
+            out.buf.put_slice(b"\r\n");
+        } else {
+            out.bulk(&text);
+        }
+        return true;
+    }
+    false
 }

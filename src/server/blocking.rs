@@ -83,15 +83,30 @@ fn serve_key(srv: &mut Server, current: &mut Client, db: usize, key: &[u8]) {
     srv.now_ms = crate::util::time::unix_ms();
     for id in srv.keyspace.dbs[db].interest.waiters(key) {
         let now = srv.now_ms;
-        let kind = match srv.keyspace.dbs[db].lookup(key, now, Access::Peek) {
-            Some(e) => e.value.type_name(),
-            None => return,
-        };
+        let kind = srv.keyspace.dbs[db].lookup(key, now, Access::Peek).map(|e| e.value.type_name());
         if id == current.id {
             continue;
         }
         let Some(slot) = srv.clients.get(id).cloned() else { continue };
         let Ok(mut waiter) = slot.state.try_borrow_mut() else { continue };
+        // XREADGROUP clients are unblocked with an error when the key stops
+        // being a stream or their group is gone (Redis 7.0's
+        // `unblockDeletedStreamReadgroupClients` and the NOGROUP check of
+        // `serveClientsBlockedOnStreamKey`).
+        let gone = waiter.blocked.as_ref().and_then(|b| commands::stream::blocked_group(&b.args)).and_then(|g| {
+            let value = srv.keyspace.dbs[db].lookup(key, now, Access::Peek).map(|e| &e.value);
+            commands::stream::blocked_group_error(value, g)
+        });
+        if let Some(msg) = gone {
+            if let Some(b) = unregister(srv, &mut waiter) {
+                srv.stats.command(b.cmd).failed_calls += 1;
+            }
+            srv.stats.error(msg);
+            waiter.out.error(msg);
+            slot.wake.notify_one();
+            continue;
+        }
+        let Some(kind) = kind else { continue };
         if waiter.blocked.as_ref().is_none_or(|b| b.wants != kind) {
             continue;
         }
@@ -106,7 +121,13 @@ fn serve_key(srv: &mut Server, current: &mut Client, db: usize, key: &[u8]) {
 fn serve(srv: &mut Server, client: &mut Client, key: &[u8]) -> bool {
     let Some(state) = client.blocked.take() else { return false };
     let cmd = state.cmd;
-    let args = if state.keys.len() > 1 { narrow_to_key(cmd, &state.args, key) } else { state.args.clone() };
+    let args = if state.keys.len() <= 1 {
+        state.args.clone()
+    } else if state.wants == "stream" {
+        narrow_streams(&state.args, key)
+    } else {
+        narrow_to_key(cmd, &state.args, key)
+    };
     dispatch::call_again(srv, client, cmd, &args);
     let served = client.blocked.is_none();
     client.blocked = Some(state);
@@ -114,6 +135,23 @@ fn serve(srv: &mut Server, client: &mut Client, key: &[u8]) -> bool {
         unregister(srv, client);
     }
     served
+}
+
+/// XREAD/XREADGROUP arguments (`... STREAMS k1 k2 id1 id2`) narrowed to
+/// `key` and its id, as Redis serves one ready key at a time.
+fn narrow_streams(args: &[Bytes], key: &[u8]) -> Vec<Bytes> {
+    let Some(pos) = args.iter().position(|a| a.eq_ignore_ascii_case(b"streams")) else {
+        return args.to_vec();
+    };
+    let n = (args.len() - pos - 1) / 2;
+    let keys = &args[pos + 1..pos + 1 + n];
+    let Some(i) = keys.iter().position(|k| &k[..] == key) else {
+        return args.to_vec();
+    };
+    let mut out = args[..=pos].to_vec();
+    out.push(args[pos + 1 + i].clone());
+    out.push(args[pos + 1 + n + i].clone());
+    out
 }
 
 /// The arguments of a multi-key blocking command (BLPOP k1 k2 … timeout,

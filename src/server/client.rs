@@ -158,6 +158,8 @@ pub struct Client {
     /// REPLCONF/SYNC state: a replica once it sent SYNC/PSYNC
     /// (`server::replication`).
     pub repl: Option<Box<super::replication::ReplicaLink>>,
+    /// Client-side caching mode (`None`: CLIENT TRACKING off).
+    pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
 impl Client {
@@ -200,6 +202,7 @@ impl Client {
             query: BytesMut::new(),
             decoder: Decoder::new(),
             repl: None,
+            tracking: None,
         }
     }
 
@@ -262,6 +265,7 @@ impl Client {
         if self.blocked.is_some() || matches!(self.postponed, Some(Postponed::Waiting(_))) {
             f.push('b');
         }
+        super::tracking::flag_letters(self, &mut f);
         if self.dirty_cas {
             f.push('d');
         }
@@ -293,7 +297,7 @@ impl Client {
             out,
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
              qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem=0 tot-mem={} events=r \
-             cmd={} user={} redir=-1 resp={}",
+             cmd={} user={} redir={} resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -317,6 +321,7 @@ impl Client {
             tot_mem,
             cmd_name.unwrap_or("NULL"),
             self.user,
+            self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.out.resp.number(),
         );
     }

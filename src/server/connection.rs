@@ -45,6 +45,7 @@ use super::clients::ClientSlot;
 use super::{Server, blocking, dispatch};
 use crate::config::{Config, ObufClass};
 use crate::protocol::decode::Limits;
+use crate::protocol::peek::second_args;
 
 /// Free space guaranteed in the query buffer before each read (Redis's 16 KiB).
 const READ_CHUNK: usize = 16 * 1024;
@@ -81,6 +82,11 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
             client.obuf_pending = pending.len();
             let stall = stall_point(&srv.config, &client);
             run_buffered(&mut srv, &mut client, &mut args, stall);
+            if srv.tracking_on {
+                // Redis's `beforeSleep`: BCAST invalidations once per batch.
+                super::tracking::broadcast(&mut srv, Some(&mut client));
+                super::tracking::deliver_deferred(&mut srv, Some(&mut client));
+            }
             if pending.is_empty() && !client.out.buf.is_empty() {
                 if pending.capacity() > KEEP_OUTPUT_CAPACITY {
                     pending = BytesMut::new();
@@ -227,6 +233,9 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
         }
         waiting => client.postponed = waiting,
     }
+    if !client.decoder.in_request() {
+        srv.keyspace.dbs[client.db].prefetch(second_args(&client.query));
+    }
     while client.blocked.is_none()
         && client.postponed.is_none()
         && !client.close_after_reply
@@ -344,6 +353,7 @@ pub fn disconnect(srv: &mut Server, client: &mut Client) {
     super::pubsub::forget(srv, client);
     super::monitor::stop(srv, client);
     super::replication::forget(srv, client);
+    super::tracking::disable(srv, client);
     srv.clients.remove(client.id);
 }
 

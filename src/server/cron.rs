@@ -29,6 +29,9 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         }
         super::notify::flush_table_events(srv, None);
         super::replication::after_cron(srv);
+        if srv.tracking_on {
+            super::tracking::cron(srv);
+        }
         for db in &mut srv.keyspace.dbs {
             db.cron(Duration::from_millis(1));
         }

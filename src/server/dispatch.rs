@@ -18,6 +18,7 @@ use super::blocking;
 use super::client::{Client, ReplyMode};
 use super::memory;
 use super::pause;
+use super::tracking;
 use crate::commands::{self, CmdError, Ctx, arity_ok, flags};
 use crate::util::time::unix_us;
 
@@ -67,12 +68,18 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         pause::check_timeout(srv);
     }
     client.push_ranges.clear();
+    // Client-side caching (`server::tracking`): a test of a flag when unused.
+    let tracking = srv.tracking_on;
+    let tracking_prev = if tracking { tracking::enter(srv, client) } else { tracking::Saved::NONE };
     let mode_before = client.reply_mode;
     if client.reply_mode == ReplyMode::Skip {
         client.reply_mode = ReplyMode::SkipThis;
     }
     let reply_start = client.out.len();
     let checked = check(srv, client, args).and_then(|id| oom_check(srv, client, id, args).map(|()| id));
+    if tracking && checked.is_ok() {
+        tracking::before_run(srv, client);
+    }
     match checked {
         Err((id, e)) => reject(srv, client, id, &e, args),
         Ok(id) if srv.pause.active() && pause::holds_back(srv, client, id, args) => {
@@ -80,6 +87,9 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
             // when the pause ends.
             client.reply_mode = mode_before;
             pause::postpone(srv, client, id, args);
+            if tracking || srv.tracking_on {
+                tracking::leave(srv, client, tracking_prev);
+            }
             return;
         }
         Ok(id) => {
@@ -95,6 +105,10 @@ pub fn execute(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         }
     }
     finish_reply(client, reply_start);
+    // (Also when this command turned tracking on: CLIENT TRACKING ON.)
+    if tracking || srv.tracking_on {
+        tracking::end_command(srv, client, tracking_prev);
+    }
     // While a script is busy, blocked clients wait for it to end (its
     // writes are served by the EVAL's own `after_command`).
     if !srv.scripting.busy() {
@@ -190,6 +204,10 @@ fn oom_check(
     let out_of_memory = memory::perform_evictions(srv) == memory::Evict::Fail;
     if srv.stats.evicted_keys != evicted {
         flag_touched_watchers(srv, client);
+        // Before the command runs, so before its reply (as Redis).
+        if srv.tracking_on {
+            tracking::drain(srv, Some(client), false, 0);
+        }
     }
     if out_of_memory {
         let entry = &commands::table().entries[id];
@@ -308,7 +326,13 @@ pub fn call(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
 /// blocking command once, when it is called: the serving run adds its time
 /// (and a failure, if it fails) but not another call.
 pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes]) {
+    // The served client is Redis's current client meanwhile: invalidations
+    // of its own keys follow its reply.
+    let tracking_prev = if srv.tracking_on { Some(tracking::enter(srv, client)) } else { None };
     run(srv, client, id, args, false, unix_us());
+    if let Some(prev) = tracking_prev {
+        tracking::leave(srv, client, prev);
+    }
 }
 
 /// Runs the handler; `started` is a clock reading (Unix µs) taken just
@@ -322,6 +346,7 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     // Replication (`server::replication`): one test when no replica ever
     // attached.
     let repl = if srv.repl.active { Some(super::replication::before_call(srv)) } else { None };
+    let reply_start = client.out.len();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     if let Some(saved) = repl {
         super::replication::after_call(srv, client, args, srv.dirty != dirty_before, saved);
@@ -358,6 +383,9 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     let changed = srv.dirty != dirty_before;
     for db in &mut srv.keyspace.dbs {
         db.end_command(changed);
+    }
+    if srv.tracking_on {
+        tracking::after_run(srv, client, id, args, reply_start);
     }
 }
 
@@ -401,6 +429,9 @@ fn drop_reply(client: &mut Client, reply_start: usize) {
 pub fn after_command(srv: &mut Server, client: &mut Client) {
     super::notify::flush_table_events(srv, Some(client));
     super::pubsub::deliver_deferred(srv, client);
+    if srv.tracking_on {
+        tracking::deliver_deferred(srv, Some(client));
+    }
     if !srv.keyspace.dbs.iter().any(|db| db.interest.has_events()) {
         return;
     }

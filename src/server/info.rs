@@ -207,7 +207,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "client_recent_max_input_buffer:{max_in}");
         line!(out, "client_recent_max_output_buffer:{max_out}");
         line!(out, "blocked_clients:{}", srv.blocked_clients);
-        line!(out, "tracking_clients:0");
+        line!(out, "tracking_clients:{}", srv.tracking.clients);
         line!(out, "clients_in_timeout_table:0");
     }
 
@@ -344,9 +344,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "active_defrag_key_misses:0");
         line!(out, "total_active_defrag_time:0");
         line!(out, "current_active_defrag_time:0");
-        line!(out, "tracking_total_keys:0");
-        line!(out, "tracking_total_items:0");
-        line!(out, "tracking_total_prefixes:0");
+        line!(out, "tracking_total_keys:{}", srv.tracking.total_keys());
+        line!(out, "tracking_total_items:{}", srv.tracking.total_items());
+        line!(out, "tracking_total_prefixes:{}", srv.tracking.total_prefixes());
         line!(out, "unexpected_error_replies:0");
         line!(out, "total_error_replies:{}", st.total_error_replies);
         line!(out, "dump_payload_sanitizations:0");

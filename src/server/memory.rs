@@ -92,6 +92,19 @@ pub fn is_lfu(p: MaxmemoryPolicy) -> bool {
     matches!(p, MaxmemoryPolicy::VolatileLfu | MaxmemoryPolicy::AllkeysLfu)
 }
 
+/// Does Redis hold 0..9999 as shared objects under these settings? Not
+/// when a memory limit evicts by access (each key needs its own clock).
+pub fn shares_integers(c: &Config) -> bool {
+    !(c.maxmemory != 0
+        && matches!(
+            c.maxmemory_policy,
+            MaxmemoryPolicy::VolatileLru
+                | MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::VolatileLfu
+                | MaxmemoryPolicy::AllkeysLfu
+        ))
+}
+
 /// Hands the memory settings to the keyspace: how accesses are recorded
 /// (LRU clock or LFU counter) and the limit table growth must respect. Run
 /// at start and after CONFIG SET.
@@ -104,6 +117,7 @@ pub fn apply_config(srv: &mut Server) {
         if a.lfu != lfu || a.lfu_log_factor != c.lfu_log_factor || a.lfu_decay_time != c.lfu_decay_time {
             *a = AccessBits::new(lfu, c.lfu_log_factor, c.lfu_decay_time);
         }
+        a.shared_ints = shares_integers(c);
         db.set_grow_limit(limit);
     }
 }
@@ -315,6 +329,10 @@ pub async fn eviction_task(server: Rc<std::cell::RefCell<Server>>) {
             srv.now_ms = crate::util::time::unix_ms();
             let result = perform_evictions(srv);
             flag_watchers(srv);
+            if srv.tracking_on {
+                super::tracking::drain(srv, None, false, 0);
+                super::tracking::broadcast(srv, None);
+            }
             if result != Evict::Running {
                 srv.evict.task_running = false;
                 break;

@@ -32,6 +32,7 @@ pub mod shutdown;
 pub mod slowlog;
 pub mod stats;
 pub mod supervise;
+pub mod tracking;
 
 use std::time::Instant;
 
@@ -106,6 +107,13 @@ pub struct Server {
     pub replicas_missing: bool,
     /// The master side of replication: propagation, backlog, replicas.
     pub repl: Box<replication::Repl>,
+    /// Client-side caching: the key table, BCAST prefixes, pending
+    /// invalidations. (Boxed, as `persist`.)
+    pub tracking: Box<tracking::Tracking>,
+    /// `tracking` has anything to do after commands (tracking clients,
+    /// tracked keys or prefixes, messages waiting): the dispatcher's one
+    /// test, kept here so it costs a single load.
+    pub tracking_on: bool,
 }
 
 impl Server {
@@ -143,6 +151,8 @@ impl Server {
             slowlog: slowlog::SlowLog::default(),
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             notify_recording: false,
+            tracking: Box::default(),
+            tracking_on: false,
             config: Box::new(config),
         };
         // Every command's counters up front, as Redis keeps them in its
@@ -152,6 +162,10 @@ impl Server {
         srv.stats.latency_tracking = srv.config.latency_tracking;
         srv.stats.latency_percentiles.clone_from(&srv.config.latency_tracking_info_percentiles);
         memory::apply_config(&mut srv);
+        // Redis creates its shared integers at startup, after loading the
+        // configuration: their clock starts now.
+        let now = crate::util::time::unix_ms();
+        crate::keyspace::shared_ints::reset(srv.keyspace.dbs[0].access_bits.initial(now));
         srv.replicas_missing = crate::scripting::replicas_missing(&srv);
         srv.evict.startup = crate::alloc::used_memory();
         srv

@@ -643,6 +643,9 @@ pub fn debug_reload(srv: &mut Server, nosave: bool, noflush: bool, merge: bool) 
         let mut fresh: Vec<Db> = (0..srv.keyspace.dbs.len()).map(Db::new).collect();
         let stats = load::load_file(&dest, &mut fresh, &opts, None);
         if let Ok(Some(_)) = stats {
+            // Redis empties the dataset first (`emptyData`): tracking
+            // clients get the flush invalidation.
+            super::tracking::flushed(srv, None);
             install(srv, fresh);
         }
         stats

@@ -4,7 +4,8 @@
 //! (the keyspace), `Listpack` and `IntSet` (small collections), `Table`
 //! (the dense hash table of large collections) and `bits` (the bit routines
 //! of SETBIT/BITCOUNT/BITPOS/BITOP/BITFIELD on strings), `hyperloglog`
-//! (Redis's HLL string layout) and `geo` (geohashes and distances for GEO
+//! (Redis's HLL string layout), `stream` (entries, listpack node
+//! accounting, consumer groups) and `geo` (geohashes and distances for GEO
 //! sorted sets). Pure data
 //! structures: no RESP, no keyspace, no server; imports only `util`.
 
@@ -18,10 +19,12 @@ pub mod intset;
 pub mod list;
 pub mod listpack;
 pub mod set;
+pub mod stream;
 pub mod table;
 pub mod zset;
 
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+pub use stream::Stream;
 pub use zset::ZSet;

@@ -5,6 +5,7 @@ pub mod csort;
 pub mod glob;
 pub mod ld80;
 pub mod number;
+pub mod prefetch;
 pub mod rng;
 pub mod sha1;
 pub mod sha256;

@@ -52,6 +52,7 @@ mod bitmap;
 mod geo;
 mod keys;
 mod misc;
+pub mod streams;
 mod strings;
 
 /// One argument from anything byte-like.

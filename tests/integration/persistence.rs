@@ -538,6 +538,9 @@ fn bad_dumps_stop_the_server() {
     let mut stream = good[..good.len() - 9].to_vec();
     stream.push(15);
     encode::string(&mut stream, b"events", false);
+    // One node whose key is not a 16-byte stream id.
+    stream.push(1);
+    encode::string(&mut stream, b"abc", false);
     stream.extend_from_slice(&[0; 16]);
     // A library that does not load (the file itself is well formed: EOF and
     // a zero checksum, which is not verified).
@@ -554,7 +557,7 @@ fn bad_dumps_stop_the_server() {
         ("version 13", v13, "Can't handle RDB format version 13"),
         ("not an RDB file", b"HELLO0010\xff".to_vec(), "Wrong signature trying to load DB from file"),
         ("module value", module, "module type"),
-        ("stream", stream, "stream value at key 'events'"),
+        ("stream node key", stream, "Stream node key entry is not the size of a stream ID"),
         ("function that does not load", function, "Failed loading library, Error compiling function"),
         ("empty file", Vec::new(), "Short read"),
     ];

@@ -554,3 +554,13 @@ fn expired_keys_found_by_scan_are_not_wrapped_and_restore_gets_an_absolute_ttl()
     let at: u64 = got[2].parse().unwrap();
     assert!(at > 1_000_000_000_000, "absolute ms: {at}");
 }
+
+#[test]
+fn xadd_is_propagated_with_the_generated_id() {
+    let s = TestServer::start(&["--repl-ping-replica-period", "1000"]);
+    let mut w = s.conn();
+    let mut r = attach(s.port);
+    let Reply::Bulk(id) = w.cmd(&["XADD", "st", "*", "f", "v"]) else { panic!("XADD") };
+    let id = String::from_utf8(id.to_vec()).unwrap();
+    expect_stream(&mut r, &[&["SELECT", "0"], &["XADD", "st", &id, "f", "v"]]);
+}

@@ -169,6 +169,8 @@ impl Ctx<'_> {
     fn type_of(&self, name: &str) -> ArgType {
         let cmd = self.cmd;
         match name {
+            // CLUSTER KEYSLOT's key is a plain string to Redis (no key spec).
+            "key" if cmd == "cluster|keyslot" => ArgType::String,
             "key" | "source" | "destination" | "newkey" | "destkey" | "sourcekey" => ArgType::Key,
             "pattern" => ArgType::Pattern,
             "unix-time-seconds" | "unix-time-milliseconds" | "unix-time" => ArgType::UnixTime,
@@ -179,7 +181,9 @@ impl Ctx<'_> {
             "count" | "seconds" | "milliseconds" | "numkeys" | "index" | "index1" | "index2" | "offset" | "end"
             | "db" | "destination-db" | "port" | "cursor" | "numreplicas" | "ttl" | "client-id" | "increment"
             | "decrement" | "timeout" | "numfields" | "bit" | "rank" | "maxlen" | "len" | "numints" | "delay"
-            | "database" | "protover" => ArgType::Integer,
+            | "database" | "protover" | "slot" | "start-slot" | "end-slot" | "cluster_bus_port" | "config-epoch" => {
+                ArgType::Integer
+            }
             "start" | "stop" if !cmd.starts_with('z') || cmd == "zremrangebyrank" => ArgType::Integer,
             _ => ArgType::String,
         }

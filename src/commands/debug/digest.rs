@@ -32,6 +32,7 @@ fn type_number(v: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::ZSet(_) => 3,
         Value::Hash(_) => 4,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -48,6 +49,7 @@ pub fn mix_entry(digest: &mut Digest, e: &Entry) {
         Value::Set(s) => mix(digest, s.len().to_string().as_bytes()),
         Value::ZSet(z) => mix(digest, z.len().to_string().as_bytes()),
         Value::Hash(h) => mix(digest, h.len().to_string().as_bytes()),
+        Value::Stream(s) => mix(digest, s.len().to_string().as_bytes()),
     }
     if e.expire().is_some() {
         xor(digest, b"!!expire!!");
