@@ -522,6 +522,16 @@ fn hincrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.notify(N::HASH, "hincrbyfloat", &args[1]);
     ctx.out().bulk(text.as_bytes());
+    // Replicated as HSET key field <result>.
+    if ctx.propagating() {
+        let argv = vec![
+            crate::server::replication::word("HSET"),
+            args[1].clone(),
+            args[2].clone(),
+            Bytes::from(text.into_bytes()),
+        ];
+        ctx.propagate_as(argv);
+    }
     Ok(())
 }
 

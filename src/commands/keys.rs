@@ -10,6 +10,7 @@
 //! UNLINK frees values on the command thread for now, like DEL.
 
 use crate::config::notify as N;
+use crate::server::replication as repl;
 use bytes::Bytes;
 
 use super::args::{int, is};
@@ -487,6 +488,22 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], relative: bool, seconds: bool, 
     ctx.srv.dirty += 1;
     ctx.notify(N::GENERIC, if deleted { "del" } else { "expire" }, key);
     ctx.out().int(1);
+    // Replicated as DEL/UNLINK, or PEXPIREAT with the absolute time (the
+    // options kept), as Redis's `expireGenericCommand`.
+    if ctx.propagating() {
+        let argv = if deleted {
+            let del = if ctx.srv.config.lazyfree_lazy_expire { "UNLINK" } else { "DEL" };
+            vec![repl::word(del), key.clone()]
+        } else {
+            let mut v = args.to_vec();
+            v[0] = repl::word("PEXPIREAT");
+            if relative || seconds {
+                v[2] = repl::num(when);
+            }
+            v
+        };
+        ctx.propagate_as(argv);
+    }
     Ok(())
 }
 

@@ -16,6 +16,7 @@
 //! BLMOVE/BRPOPLPUSH, as Redis.
 
 use crate::config::notify as N;
+use crate::server::replication as repl;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -378,6 +379,16 @@ fn pop_first(ctx: &mut Ctx, keys: &[Bytes], end: End, count: Option<usize>) -> R
         };
         ctx.srv.dirty += popped as u64;
         notify_popped(ctx, key, end, deleted);
+        // Replicated as [LR]POP key [count] (also when served to a
+        // blocked client).
+        if ctx.propagating() {
+            let name = repl::word(if end == End::Head { "LPOP" } else { "RPOP" });
+            let mut argv = vec![name, key.clone()];
+            if count.is_some() {
+                argv.push(repl::num(popped as i64));
+            }
+            ctx.propagate_as(argv);
+        }
         return Ok(true);
     }
     Ok(false)
@@ -515,6 +526,15 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
 fn blmove_generic(ctx: &mut Ctx, args: &[Bytes], from: End, to: End, timeout: Option<Duration>) -> CmdResult {
     let now = ctx.now();
     if list_mut(ctx.db(), &args[1], now)?.is_some() {
+        // Replicated as LMOVE / RPOPLPUSH (also when served).
+        if ctx.propagating() {
+            let argv = if args.len() == 4 {
+                vec![repl::word("RPOPLPUSH"), args[1].clone(), args[2].clone()]
+            } else {
+                vec![repl::word("LMOVE"), args[1].clone(), args[2].clone(), args[3].clone(), args[4].clone()]
+            };
+            ctx.propagate_as(argv);
+        }
         return lmove_generic(ctx, &args[1], &args[2], from, to);
     }
     if !ctx.may_block() {

@@ -167,6 +167,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         if deleted {
             ctx.srv.dirty += 1;
             ctx.notify(N::GENERIC, "del", key);
+            ctx.propagate_as(vec![crate::server::replication::word("DEL"), key.clone()]);
         }
         ctx.out().ok();
         return Ok(());
@@ -185,5 +186,12 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.notify(N::GENERIC, "restore", key);
     ctx.out().ok();
+    // A relative TTL is replicated as an absolute one (… <ms> … ABSTTL).
+    if ttl != 0 && !absttl && ctx.propagating() {
+        let mut argv = args.to_vec();
+        argv[2] = crate::server::replication::num(at);
+        argv.push(crate::server::replication::word("ABSTTL"));
+        ctx.propagate_as(argv);
+    }
     Ok(())
 }

@@ -172,12 +172,16 @@ fn punsubscribe(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 
 fn publish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = pubsub::publish(ctx.srv, Some(&mut *ctx.client), Scope::Global, &args[1], &args[2]);
+    // Replicas get the message too (Redis forces its propagation).
+    ctx.force_propagation();
     ctx.out().int(n as i64);
     Ok(())
 }
 
 fn spublish(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let n = pubsub::publish(ctx.srv, Some(&mut *ctx.client), Scope::Shard, &args[1], &args[2]);
+    // Replicas get the message too (Redis forces its propagation).
+    ctx.force_propagation();
     ctx.out().int(n as i64);
     Ok(())
 }

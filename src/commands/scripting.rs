@@ -163,6 +163,9 @@ fn eval_keys(args: &[Bytes]) -> Vec<usize> {
 /// EVAL and FCALL show themselves to MONITOR before their script runs, so
 /// the script's commands follow them (they are flagged `skip_monitor`).
 fn monitored(ctx: &mut Ctx, args: &[Bytes]) {
+    // Scripts replicate their effects (the commands they ran), never
+    // themselves.
+    ctx.prevent_propagation();
     crate::server::monitor::feed(ctx.srv, ctx.client, args);
 }
 

@@ -89,6 +89,7 @@ fn flushdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     crate::server::tracking::flushed(ctx.srv, Some(ctx.client));
     let db = ctx.client.db;
     ctx.srv.dirty += empty_db(ctx, db, lazy);
+    ctx.force_propagation();
     ctx.out().ok();
     Ok(())
 }
@@ -104,6 +105,7 @@ fn flushall(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     // As Redis: a BGSAVE is abandoned, and with save points the (empty)
     // dataset is saved now (which resets the dirty counter).
     crate::server::save::flushall(ctx.srv);
+    ctx.force_propagation();
     ctx.out().ok();
     Ok(())
 }
@@ -120,6 +122,7 @@ fn swapdb(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     let now = ctx.now();
     ctx.srv.keyspace.swap(a as usize, b as usize, now);
+    crate::server::replication::defer_expired(ctx.srv);
     ctx.srv.dirty += 1;
     ctx.out().ok();
     Ok(())

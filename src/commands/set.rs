@@ -11,6 +11,7 @@ use super::hash::{
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::keyspace::{Access, Db, Ttl, Value};
 use crate::protocol::ReplyWriter;
+use crate::server::replication as repl;
 use crate::types::listpack::Elem;
 use crate::types::set::Set;
 
@@ -357,6 +358,10 @@ fn spop(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     }
     srv.dirty += 1;
     ctx.client.out.bulk(&m);
+    // Replicated as SREM key member.
+    if ctx.propagating() {
+        ctx.propagate_as(vec![repl::word("SREM"), args[1].clone(), Bytes::copy_from_slice(&m)]);
+    }
     ctx.notify(N::SET, "spop", &args[1]);
     if deleted {
         ctx.notify(N::GENERIC, "del", &args[1]);
@@ -384,16 +389,25 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if count >= size {
         reply_set(out, s);
         db.remove(&args[1], now);
+        // Replicated as DEL key.
+        if ctx.propagating() {
+            ctx.propagate_as(vec![repl::word("DEL"), args[1].clone()]);
+        }
         ctx.notify(N::SET, "spop", &args[1]);
         ctx.notify(N::GENERIC, "del", &args[1]);
         return Ok(());
     }
     out.set(count);
     let remaining = size - count;
+    // Replicated as one SREM per popped member (Redis's `alsoPropagate`).
+    let mut popped: Option<Vec<Bytes>> = srv.repl.active.then(Vec::new);
     if remaining * 5 > count {
         for _ in 0..count {
             let m = s.remove_nth(srv.rng.below(s.len() as u64) as usize);
             out.bulk(&m);
+            if let Some(p) = popped.as_mut() {
+                p.push(Bytes::copy_from_slice(&m));
+            }
         }
     } else {
         // Keep the few that stay in a new set; the old one is the reply.
@@ -403,7 +417,17 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             kept.get_or_insert_with(|| Set::new_for(&m)).add(&m, lim);
         }
         s.iter().for_each(|e| bulk_elem(out, e));
+        if let Some(p) = popped.as_mut() {
+            p.extend(s.iter().map(|e| Bytes::from(e.to_vec())));
+        }
         *s = kept.expect("at least one member stays");
+    }
+    if let Some(popped) = popped {
+        let db = ctx.client.db;
+        for m in popped {
+            ctx.also_propagate(db, vec![repl::word("SREM"), args[1].clone(), m]);
+        }
+        ctx.prevent_propagation();
     }
     ctx.notify(N::SET, "spop", &args[1]);
     Ok(())

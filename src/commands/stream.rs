@@ -479,6 +479,13 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     db.interest.added(key);
     ctx.srv.dirty += 1;
+    // Replicated with the ID actually generated (Redis rewrites the ID
+    // argument), so a replica's entry has the same ID.
+    if ctx.propagating() {
+        let mut argv = args.to_vec();
+        argv[idpos] = Bytes::from(id.to_string());
+        ctx.propagate_as(argv);
+    }
     ctx.notify(N::STREAM, "xadd", key);
     if trimmed {
         ctx.notify(N::STREAM, "xtrim", key);

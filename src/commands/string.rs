@@ -17,6 +17,7 @@ use super::args::{int, is};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::keyspace::{Access, Db, Ttl, Value};
+use crate::server::replication as repl;
 use crate::util::ld80::LongDouble;
 
 const G: Group = Group::String;
@@ -312,8 +313,19 @@ fn set_generic(
     ctx.db().set(key, Value::string(value), ttl, now);
     ctx.srv.dirty += 1;
     ctx.notify(N::STRING, "set", key);
-    if at.is_some() {
+    if let Some(at) = at {
         ctx.notify(N::GENERIC, "expire", key);
+        // Replicated as SET key value PXAT <ms>.
+        if ctx.propagating() {
+            let argv = vec![
+                repl::word("SET"),
+                Bytes::copy_from_slice(key),
+                Bytes::copy_from_slice(value),
+                repl::word("PXAT"),
+                repl::num(at as i64),
+            ];
+            ctx.propagate_as(argv);
+        }
     }
     if !opts.get {
         match reply {
@@ -326,6 +338,11 @@ fn set_generic(
 
 fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let opts = parse_string_opts(args, 3, true)?;
+    // Replicated without its GET arguments (unless rewritten with PXAT).
+    if opts.get && opts.expire_arg.is_none() && ctx.propagating() {
+        let argv = args.iter().enumerate().filter(|(j, a)| *j < 3 || !is(a, "get")).map(|(_, a)| a.clone()).collect();
+        ctx.propagate_as(argv);
+    }
     set_generic(ctx, &args[1], &args[2], &opts, "set", SetReply::OkOrNull)
 }
 
@@ -350,6 +367,9 @@ fn getset(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.db().set(&args[1], Value::string(&args[2]), Ttl::Clear, now);
     ctx.srv.dirty += 1;
     ctx.notify(N::STRING, "set", &args[1]);
+    if ctx.propagating() {
+        ctx.propagate_as(vec![repl::word("SET"), args[1].clone(), args[2].clone()]);
+    }
     Ok(())
 }
 
@@ -359,6 +379,10 @@ fn getdel(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.db().remove(&args[1], now);
         ctx.srv.dirty += 1;
         ctx.notify(N::GENERIC, "del", &args[1]);
+        if ctx.propagating() {
+            let del = if ctx.srv.config.lazyfree_lazy_user_del { "UNLINK" } else { "DEL" };
+            ctx.propagate_as(vec![repl::word(del), args[1].clone()]);
+        }
     }
     Ok(())
 }
@@ -382,15 +406,19 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             db.remove(key, now);
             ctx.srv.dirty += 1;
             ctx.notify(N::GENERIC, "del", key);
+            let del = if ctx.srv.config.lazyfree_lazy_expire { "UNLINK" } else { "DEL" };
+            ctx.propagate_as(vec![repl::word(del), key.clone()]);
         }
         (Some(at), _) => {
             db.set_expire(key, at, now);
             ctx.srv.dirty += 1;
             ctx.notify(N::GENERIC, "expire", key);
+            ctx.propagate_as(vec![repl::word("PEXPIREAT"), key.clone(), repl::num(at as i64)]);
         }
         (None, ExpireOpt::Persist) if db.persist(key, now) => {
             ctx.srv.dirty += 1;
             ctx.notify(N::GENERIC, "persist", key);
+            ctx.propagate_as(vec![repl::word("PERSIST"), key.clone()]);
         }
         _ => {}
     }
@@ -544,6 +572,11 @@ fn incrbyfloat(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     ctx.srv.dirty += 1;
     ctx.notify(N::STRING, "incrbyfloat", &args[1]);
     ctx.out().bulk(text.as_bytes());
+    // Replicated as SET key <result> KEEPTTL: the float text is exact.
+    if ctx.propagating() {
+        let argv = vec![repl::word("SET"), args[1].clone(), Bytes::from(text.into_bytes()), repl::word("KEEPTTL")];
+        ctx.propagate_as(argv);
+    }
     Ok(())
 }
 

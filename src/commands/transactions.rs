@@ -120,6 +120,8 @@ fn exec(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     let Some(state) = ctx.client.multi.take() else {
         return Err(CmdError::err("EXEC without MULTI"));
     };
+    // Its commands are replicated (wrapped in MULTI/EXEC), never EXEC.
+    ctx.prevent_propagation();
     if watched_key_expired(ctx.srv, ctx.client) {
         ctx.client.dirty_cas = true;
     }

@@ -822,6 +822,14 @@ fn zpop_generic(
         db.remove(key, now);
     }
     ctx.srv.dirty += n as u64;
+    // ZMPOP and the blocking pops are replicated as ZPOPMIN/ZPOPMAX key [n].
+    if emit_key && ctx.propagating() {
+        let mut argv = vec![crate::server::replication::word(if max { "ZPOPMAX" } else { "ZPOPMIN" }), key.clone()];
+        if count.is_some() {
+            argv.push(crate::server::replication::num(n as i64));
+        }
+        ctx.propagate_as(argv);
+    }
     ctx.notify(N::ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
     if deleted {
         ctx.notify(N::GENERIC, "del", key);

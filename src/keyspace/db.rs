@@ -123,6 +123,10 @@ pub struct Db {
     pub keep_expired: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
+    /// Replication is on: keys deleted because they expired are logged in
+    /// `expired_log` until the server propagates their deletion.
+    pub log_expired: bool,
+    pub expired_log: Vec<CompactBytes>,
 }
 
 /// Refreshes the shared clock of a value Redis holds as a shared integer
@@ -152,6 +156,8 @@ impl Db {
             record_events: 0,
             keep_expired: false,
             events: Vec::new(),
+            log_expired: false,
+            expired_log: Vec::new(),
         }
     }
 
@@ -415,6 +421,9 @@ impl Db {
                 self.interest.added(key);
             }
             self.event(KeyEvent::Expired, key);
+            if self.log_expired {
+                self.expired_log.push(CompactBytes::new(key));
+            }
         }
     }
 

@@ -307,7 +307,8 @@ pub fn replicas_missing(srv: &Server) -> bool {
     // Untyped directives keep their text in `other` when set (defaults: 0 and 10).
     let num =
         |name: &str, default: i64| srv.config.other.get(name).map_or(default, |v| v.parse::<i64>().unwrap_or(default));
-    num("min-replicas-to-write", 0) > 0 && num("min-replicas-max-lag", 10) > 0
+    let (min, max_lag) = (num("min-replicas-to-write", 0), num("min-replicas-max-lag", 10));
+    min > 0 && max_lag > 0 && crate::server::replication::good_replicas(srv, max_lag) < min
 }
 
 /// A script that may write, while writes are refused (Redis's

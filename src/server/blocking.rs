@@ -77,6 +77,10 @@ pub fn serve_ready(srv: &mut Server, current: &mut Client) {
 }
 
 fn serve_key(srv: &mut Server, current: &mut Client, db: usize, key: &[u8]) {
+    // As Redis (`updateCachedTime` per ready key): the time is read again,
+    // so a key that expired while the command ran (EXEC with DEBUG SLEEP)
+    // is found expired, deleted, and serves nobody.
+    srv.now_ms = crate::util::time::unix_ms();
     for id in srv.keyspace.dbs[db].interest.waiters(key) {
         let now = srv.now_ms;
         let kind = srv.keyspace.dbs[db].lookup(key, now, Access::Peek).map(|e| e.value.type_name());

@@ -155,6 +155,9 @@ pub struct Client {
     pub query: BytesMut,
     /// The request decoder's progress through `query`.
     pub decoder: Decoder,
+    /// REPLCONF/SYNC state: a replica once it sent SYNC/PSYNC
+    /// (`server::replication`).
+    pub repl: Option<Box<super::replication::ReplicaLink>>,
     /// Client-side caching mode (`None`: CLIENT TRACKING off).
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
@@ -198,13 +201,20 @@ impl Client {
             push_ranges: Vec::new(),
             query: BytesMut::new(),
             decoder: Decoder::new(),
+            repl: None,
             tracking: None,
         }
     }
 
     /// The class CLIENT LIST TYPE / CLIENT KILL TYPE match against.
     pub fn client_type(&self) -> ClientType {
-        if self.subs.is_some() { ClientType::PubSub } else { ClientType::Normal }
+        if self.repl.as_ref().is_some_and(|l| l.is_replica()) {
+            ClientType::Replica
+        } else if self.subs.is_some() {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        }
     }
 
     /// RESET: back to the state of a fresh connection (Redis's
@@ -240,6 +250,9 @@ impl Client {
     /// The `flags=` letters of CLIENT LIST (`N` when none apply).
     fn flags(&self) -> String {
         let mut f = String::new();
+        if self.repl.as_ref().is_some_and(|l| l.is_replica()) {
+            f.push('S');
+        }
         if self.monitor {
             f.push('O');
         }

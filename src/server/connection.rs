@@ -352,6 +352,7 @@ pub fn disconnect(srv: &mut Server, client: &mut Client) {
     crate::commands::transactions::unwatch_all(srv, client);
     super::pubsub::forget(srv, client);
     super::monitor::stop(srv, client);
+    super::replication::forget(srv, client);
     super::tracking::disable(srv, client);
     srv.clients.remove(client.id);
 }

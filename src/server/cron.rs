@@ -28,6 +28,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
         }
         super::notify::flush_table_events(srv, None);
+        super::replication::after_cron(srv);
         if srv.tracking_on {
             super::tracking::cron(srv);
         }
@@ -40,6 +41,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         }
         close_idle_clients(srv);
         super::save::cron(srv);
+        super::replication::cron(srv);
     }
 }
 

@@ -154,6 +154,14 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if srv.replicas_missing && (spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE))) {
         return Err((Some(id), CmdError::text("NOREPLICAS Not enough good replicas to write.")));
     }
+    // REPLICAOF host port: a replica whose link is down (`server::replication`).
+    if srv.repl.master.is_some() {
+        let write = spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE));
+        let deny_stale = !spec.has(flags::STALE) || exec_queued(|s| !s.has(flags::STALE));
+        if let Some(e) = super::replication::as_replica_refuses(srv, write, deny_stale) {
+            return Err((Some(id), e));
+        }
+    }
     if super::pubsub::resp2_subscribed(client) && !super::pubsub::allowed_in_subscribed_mode(&entry.fullname) {
         return Err((
             Some(id),
@@ -335,8 +343,14 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     let spec = commands::table().entries[id].spec;
     let dirty_before = srv.dirty;
     client.last_cmd = Some(id);
+    // Replication (`server::replication`): one test when no replica ever
+    // attached.
+    let repl = if srv.repl.active { Some(super::replication::before_call(srv)) } else { None };
     let reply_start = client.out.len();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
+    if let Some(saved) = repl {
+        super::replication::after_call(srv, client, args, srv.dirty != dirty_before, saved);
+    }
     let ended = unix_us();
     srv.clock_us = Some(ended);
     if count_call && !srv.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR | flags::ADMIN) {
@@ -423,6 +437,8 @@ pub fn after_command(srv: &mut Server, client: &mut Client) {
     }
     flag_touched_watchers(srv, client);
     blocking::serve_ready(srv, client);
+    // Keys found expired while serving blocked clients.
+    super::replication::after_cron(srv);
 }
 
 /// Sets `dirty_cas` on every client whose watched key was touched.

@@ -317,9 +317,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "instantaneous_input_repl_kbps:0.00");
         line!(out, "instantaneous_output_repl_kbps:0.00");
         line!(out, "rejected_connections:{}", st.rejected_connections);
-        line!(out, "sync_full:0");
-        line!(out, "sync_partial_ok:0");
-        line!(out, "sync_partial_err:0");
+        line!(out, "sync_full:{}", srv.repl.sync_full);
+        line!(out, "sync_partial_ok:{}", srv.repl.sync_partial_ok);
+        line!(out, "sync_partial_err:{}", srv.repl.sync_partial_err);
         line!(out, "expired_keys:{}", srv.keyspace.expired());
         line!(out, "expired_stale_perc:0.00");
         line!(out, "expired_time_cap_reached_count:0");
@@ -365,17 +365,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
 
     if sections.has(Sections::REPLICATION) {
         header(&mut out, "Replication");
-        line!(out, "role:master");
-        line!(out, "connected_slaves:0");
-        line!(out, "master_failover_state:no-failover");
-        line!(out, "master_replid:{}", srv.replid);
-        line!(out, "master_replid2:0000000000000000000000000000000000000000");
-        line!(out, "master_repl_offset:0");
-        line!(out, "second_repl_offset:-1");
-        line!(out, "repl_backlog_active:0");
-        line!(out, "repl_backlog_size:1048576");
-        line!(out, "repl_backlog_first_byte_offset:0");
-        line!(out, "repl_backlog_histlen:0");
+        super::replication::info(srv, &mut out);
     }
 
     if sections.has(Sections::CPU) {

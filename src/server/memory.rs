@@ -289,6 +289,7 @@ fn evict_until_under(srv: &mut Server) -> Evict {
 /// a message for it is delivered after the command (`server::pubsub`).
 #[inline]
 fn notify_evicted(srv: &mut Server, db: usize, key: &[u8]) {
+    super::replication::evicted(srv, db, key);
     super::notify::raise(srv, None, crate::config::notify::EVICTED, "evicted", key, db);
 }
 

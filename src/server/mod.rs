@@ -26,6 +26,7 @@ pub mod notify;
 pub mod pause;
 pub mod pubsub;
 pub mod redact;
+pub mod replication;
 pub mod save;
 pub mod shutdown;
 pub mod slowlog;
@@ -104,6 +105,8 @@ pub struct Server {
     pub scripting: Box<crate::scripting::Scripting>,
     /// `min-replicas-to-write` cannot be met: writes answer NOREPLICAS.
     pub replicas_missing: bool,
+    /// The master side of replication: propagation, backlog, replicas.
+    pub repl: Box<replication::Repl>,
     /// Client-side caching: the key table, BCAST prefixes, pending
     /// invalidations. (Boxed, as `persist`.)
     pub tracking: Box<tracking::Tracking>,
@@ -142,6 +145,7 @@ impl Server {
             busy_poll: busy_poll::Poller::default(),
             scripting: Box::new(crate::scripting::Scripting::new()),
             replicas_missing: false,
+            repl: Box::default(),
             pubsub: pubsub::PubSub::default(),
             monitors: Vec::new(),
             slowlog: slowlog::SlowLog::default(),

@@ -384,6 +384,11 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     Ok(())
 }
 
+/// The id of the running BGSAVE (replication waits for it).
+pub fn running_bgsave(srv: &Server) -> Option<u64> {
+    srv.persist.bgsave.as_ref().map(|b| b.id)
+}
+
 /// Abandons a running BGSAVE: the writer stops and removes its temp file,
 /// tables thaw. Returns whether one was running.
 pub fn abort_bgsave(srv: &mut Server) -> bool {
@@ -527,6 +532,9 @@ fn finish_bgsave(srv: &mut Server, id: u64, result: Result<u64, String>) {
             srv.persist.last_bgsave_ok = false;
         }
     }
+    let ok = srv.persist.last_bgsave_ok;
+    let dest = paths(srv, None).1;
+    super::replication::bgsave_done(srv, id, ok, &dest);
 }
 
 /// The cron's part (Redis's `serverCron`): start a BGSAVE when a save

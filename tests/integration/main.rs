@@ -27,6 +27,7 @@ mod pause;
 mod persistence;
 mod protocol;
 mod pubsub;
+mod replication;
 mod scripting;
 mod server_cmds;
 mod set;
