@@ -267,21 +267,6 @@ fn wait_blocked(c: &mut Conn, n: usize) {
     }
 }
 
-/// A tiny deterministic generator (xorshift) for the random mix.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 fn load_data(c: &mut Conn) {
     for db in ["0", "1", "5"] {
         c.cmd(&["SELECT", db]);
@@ -301,10 +286,10 @@ fn load_data(c: &mut Conn) {
 }
 
 /// One random write (or read that may expire keys) on a small key space.
-fn random_op(rng: &mut Rng, c: &mut Conn, blocker: &mut Conn) {
-    let k = |rng: &mut Rng, p: &str| format!("{p}:{}", rng.below(8));
+fn random_op(rng: &mut TestRng, c: &mut Conn, blocker: &mut Conn) {
+    let k = |rng: &mut TestRng, p: &str| format!("{p}:{}", rng.below(8));
     match rng.below(24) {
-        0 => c.cmd(&["SET", &k(rng, "str"), &rng.next().to_string()]),
+        0 => c.cmd(&["SET", &k(rng, "str"), &rng.next_u64().to_string()]),
         1 => c.cmd(&["SET", &k(rng, "str"), "v", "EX", &(1 + rng.below(1000)).to_string()]),
         2 => c.cmd(&["SET", &k(rng, "tmp"), "v", "PX", &(1 + rng.below(30)).to_string()]),
         3 => c.cmd(&["INCR", &k(rng, "cnt")]),
@@ -321,7 +306,7 @@ fn random_op(rng: &mut Rng, c: &mut Conn, blocker: &mut Conn) {
         14 => c.cmd(&["ZPOPMIN", &k(rng, "zset")]),
         15 => c.cmd(&["DEL", &k(rng, "str"), &k(rng, "hash")]),
         16 => {
-            let db = ["0", "1", "5"][rng.below(3) as usize];
+            let db = ["0", "1", "5"][rng.below(3)];
             c.cmd(&["SELECT", db])
         }
         17 => {
@@ -342,7 +327,7 @@ fn random_op(rng: &mut Rng, c: &mut Conn, blocker: &mut Conn) {
         ]),
         19 => {
             // A blocking pop served by a push (on the blocker's db 0).
-            let key = format!("bl:{}", rng.next());
+            let key = format!("bl:{}", rng.next_u64());
             blocker.send(&["BLPOP", &key, "0"]);
             wait_blocked(c, 1);
             let db = c.cmd(&["CLIENT", "INFO"]);
@@ -357,7 +342,7 @@ fn random_op(rng: &mut Rng, c: &mut Conn, blocker: &mut Conn) {
         20 => c.cmd(&["GET", &k(rng, "tmp")]),
         21 => c.cmd(&["GETEX", &k(rng, "str"), "PX", &(1 + rng.below(10)).to_string()]),
         22 => c.cmd(&["LMOVE", &k(rng, "list"), &k(rng, "list"), "LEFT", "RIGHT"]),
-        _ => c.cmd(&["HSET", &k(rng, "hash"), &rng.below(10).to_string(), &rng.next().to_string()]),
+        _ => c.cmd(&["HSET", &k(rng, "hash"), &rng.below(10).to_string(), &rng.next_u64().to_string()]),
     };
 }
 
@@ -420,7 +405,7 @@ fn real_replica_dataset_matches_after_random_writes() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut blocker = s.conn();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = TestRng::new(0x9e37_79b9_7f4a_7c15);
     for i in 0..1500 {
         random_op(&mut rng, &mut w, &mut blocker);
         if i % 300 == 0 {
