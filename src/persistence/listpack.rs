@@ -4,17 +4,7 @@
 //! element's size backwards in 1 to 5 bytes.
 
 use super::Elem;
-
-/// Bytes `lpEncodeBacklen` takes for an element of `len` bytes.
-fn backlen_size(len: usize) -> usize {
-    match len {
-        0..=127 => 1,
-        128..=16383 => 2,
-        16384..=2097151 => 3,
-        2097152..=268435455 => 4,
-        _ => 5,
-    }
-}
+use crate::types::lp_size;
 
 /// Calls `f` with each element. Fails on any malformed byte.
 pub fn for_each<'a>(lp: &'a [u8], mut f: impl FnMut(Elem<'a>)) -> Result<(), &'static str> {
@@ -66,7 +56,7 @@ pub fn for_each<'a>(lp: &'a [u8], mut f: impl FnMut(Elem<'a>)) -> Result<(), &'s
                 _ => return Err(BAD),
             }
         };
-        let blen = backlen_size(size);
+        let blen = lp_size::backlen(size);
         let back = get(p + size, blen)?;
         // The backlen holds `size` in 7-bit groups, most significant group
         // first in memory's last byte; every byte but the first read has

@@ -18,6 +18,7 @@ pub mod hyperloglog;
 pub mod intset;
 pub mod list;
 pub mod listpack;
+pub mod lp_size;
 pub mod set;
 pub mod stream;
 pub mod table;

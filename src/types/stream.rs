@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::lp_size;
 use crate::util::number::parse_i64;
 
 /// A stream entry id: milliseconds and sequence number.
@@ -238,55 +239,6 @@ impl<'a> Iterator for EntryIter<'a> {
     }
 }
 
-/// Redis's listpack sizes, to follow its node boundaries.
-mod lpsize {
-    use crate::util::number::parse_i64;
-
-    fn backlen(n: usize) -> usize {
-        match n {
-            0..=127 => 1,
-            128..=16382 => 2,
-            16383..=2097150 => 3,
-            2097151..=268435454 => 4,
-            _ => 5,
-        }
-    }
-
-    pub fn int(v: i64) -> usize {
-        let enc = if (0..=127).contains(&v) {
-            1
-        } else if (-4096..=4095).contains(&v) {
-            2
-        } else if i16::try_from(v).is_ok() {
-            3
-        } else if (-8_388_608..=8_388_607).contains(&v) {
-            4
-        } else if i32::try_from(v).is_ok() {
-            5
-        } else {
-            9
-        };
-        enc + backlen(enc)
-    }
-
-    pub fn string(s: &[u8]) -> usize {
-        if s.len() <= 20
-            && let Some(v) = parse_i64(s)
-        {
-            return int(v);
-        }
-        let l = s.len();
-        let enc = if l < 64 {
-            1 + l
-        } else if l < 4096 {
-            2 + l
-        } else {
-            5 + l
-        };
-        enc + backlen(enc)
-    }
-}
-
 /// The largest listpack Redis builds (`STREAM_LISTPACK_MAX_SIZE`).
 pub const LISTPACK_MAX_SIZE: usize = 1 << 30;
 
@@ -320,7 +272,7 @@ pub struct RawEntry<'a> {
 
 impl Node {
     fn bytes(&self) -> usize {
-        self.body + lpsize::int(self.live as i64) + lpsize::int(self.deleted as i64)
+        self.body + lp_size::int(self.live as i64) + lp_size::int(self.deleted as i64)
     }
 
     /// The entry at byte offset `off` of `data` and the next offset.
@@ -689,26 +641,26 @@ impl Stream {
             let master_fields: Vec<Box<[u8]>> = items.iter().step_by(2).map(|f| Box::<[u8]>::from(*f)).collect();
             let body = 6
                 + 1
-                + lpsize::int(numfields as i64)
-                + master_fields.iter().map(|f| lpsize::string(f)).sum::<usize>()
-                + lpsize::int(0);
+                + lp_size::int(numfields as i64)
+                + master_fields.iter().map(|f| lp_size::string(f)).sum::<usize>()
+                + lp_size::int(0);
             self.nodes.insert(id, Node { master_fields, live: 0, deleted: 0, body, last: id, data: Vec::new() });
         }
         let (master, node) = self.nodes.iter_mut().next_back().expect("a node");
         let same = node.master_fields.len() == numfields
             && node.master_fields.iter().zip(items.iter().step_by(2)).all(|(a, b)| &**a == *b);
-        let mut size = lpsize::int(if same { 2 } else { 0 })
-            + lpsize::int(id.ms.wrapping_sub(master.ms) as i64)
-            + lpsize::int(id.seq.wrapping_sub(master.seq) as i64);
+        let mut size = lp_size::int(if same { 2 } else { 0 })
+            + lp_size::int(id.ms.wrapping_sub(master.ms) as i64)
+            + lp_size::int(id.seq.wrapping_sub(master.seq) as i64);
         let mut lp_count = numfields as i64 + 3;
         if !same {
-            size += lpsize::int(numfields as i64);
+            size += lp_size::int(numfields as i64);
             lp_count += numfields as i64 + 1;
-            size += items.iter().map(|s| lpsize::string(s)).sum::<usize>();
+            size += items.iter().map(|s| lp_size::string(s)).sum::<usize>();
         } else {
-            size += items.iter().skip(1).step_by(2).map(|s| lpsize::string(s)).sum::<usize>();
+            size += items.iter().skip(1).step_by(2).map(|s| lp_size::string(s)).sum::<usize>();
         }
-        size += lpsize::int(lp_count);
+        size += lp_size::int(lp_count);
         node.body += size;
         node.live += 1;
         node.last = id;
@@ -916,7 +868,7 @@ impl Stream {
             }
             node.last = e.id;
         }
-        node.body = lp_bytes.saturating_sub(lpsize::int(node.live as i64) + lpsize::int(node.deleted as i64));
+        node.body = lp_bytes.saturating_sub(lp_size::int(node.live as i64) + lp_size::int(node.deleted as i64));
         self.length += node.live as usize;
         self.nodes.insert(master, node);
     }

@@ -346,6 +346,25 @@ fn blocking_reads() {
     assert_eq!(c.read_reply(), Reply::NullArray);
 }
 
+/// Values whose listpack element is 16,383 or 2,097,151 bytes long: the
+/// first sizes whose back-length takes one byte more (Redis's
+/// `lpEncodeBacklen` boundaries). The RDB reader used to expect one byte
+/// less there, and DEBUG RELOAD failed on our own file.
+#[test]
+fn values_at_listpack_backlen_boundaries_reload() {
+    let dir = tempdir::TempDir::new("streams-backlen");
+    let d = dir.path().to_str().unwrap().to_string();
+    let s = TestServer::start(&["--dir", &d, "--enable-debug-command", "yes"]);
+    let mut c = s.conn();
+    let (a, b) = ("x".repeat(16_383 - 5), "y".repeat(2_097_151 - 5));
+    c.cmd(&["XADD", "s", "1-1", "f", &a]);
+    c.cmd(&["XADD", "s", "1-2", "f", &b]);
+    let before = c.cmd(&["XRANGE", "s", "-", "+"]);
+    assert_eq!(before, Reply::Array(vec![entry("1-1", &["f", &a]), entry("1-2", &["f", &b])]));
+    assert_eq!(c.cmd(&["DEBUG", "RELOAD"]), ok());
+    assert_eq!(c.cmd(&["XRANGE", "s", "-", "+"]), before);
+}
+
 #[test]
 fn save_restart_and_reload() {
     let dir = tempdir::TempDir::new("streams");
