@@ -162,7 +162,17 @@ pub struct Client {
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
+/// The id of the client that replays the AOF (Redis's `CLIENT_ID_AOF`).
+pub const CLIENT_ID_AOF: u64 = u64::MAX;
+
 impl Client {
+    /// Commands from the AOF are obeyed as written (Redis's
+    /// `mustObeyClient`): they were already checked when first run, and
+    /// some were rewritten into forms a user may not send.
+    pub fn must_obey(&self) -> bool {
+        self.id == CLIENT_ID_AOF
+    }
+
     pub fn new(id: u64, addr: String, laddr: String, fd: i32, authenticated: bool) -> Client {
         let now = Instant::now();
         Client {
