@@ -42,6 +42,9 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         close_idle_clients(srv);
         super::save::cron(srv);
         super::replication::cron(srv);
+        if !srv.migrate_targets.is_empty() {
+            srv.migrate_targets.cron(now / 1000);
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod latency_monitor;
 pub mod lazyfree;
 pub mod listener;
 pub mod memory;
+pub mod migrate;
 pub mod monitor;
 pub mod notify;
 pub mod pause;
@@ -110,6 +111,8 @@ pub struct Server {
     /// Client-side caching: the key table, BCAST prefixes, pending
     /// invalidations. (Boxed, as `persist`.)
     pub tracking: Box<tracking::Tracking>,
+    /// MIGRATE's cached connections to target instances.
+    pub migrate_targets: migrate::Targets,
     /// `tracking` has anything to do after commands (tracking clients,
     /// tracked keys or prefixes, messages waiting): the dispatcher's one
     /// test, kept here so it costs a single load.
@@ -152,6 +155,7 @@ impl Server {
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             notify_recording: false,
             tracking: Box::default(),
+            migrate_targets: migrate::Targets::default(),
             tracking_on: false,
             config: Box::new(config),
         };
