@@ -219,7 +219,21 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     state.tcp_port = port;
     state.scripting.engine();
     let users = state.config.users.clone();
-    state.acl.load_config_users(&users, acl::pubsub_default_all(&state.config))?;
+    let aclfile = state.config.aclfile.clone();
+    if !aclfile.is_empty() && !users.is_empty() {
+        return Err("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is \
+                    invalid. This setup is very likely to lead to configuration errors and security holes, please \
+                    define either an ACL file or declare users directly in your redis.conf, but not both."
+            .into());
+    }
+    let all_channels = acl::pubsub_default_all(&state.config);
+    state.acl.load_config_users(&users, all_channels)?;
+    if !aclfile.is_empty() {
+        state
+            .acl
+            .load_file(&aclfile, all_channels)
+            .map_err(|e| format!("Aborting Redis startup because of ACL errors: {e}"))?;
+    }
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));
     if let Some(f) = lifecycle.on_listening {
         f(&server.borrow());
