@@ -139,6 +139,13 @@ pub struct Client {
     pub postponed: Option<Postponed>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
     pub query_buf_free: usize,
+    /// The most the query buffer held since the last resize check
+    /// (Redis's `querybuf_peak`).
+    pub query_peak: usize,
+    /// The largest the query buffer's allocation grew to since then. (Its
+    /// `capacity()` counts only what follows the unread bytes, while split
+    /// off requests keep the whole allocation alive until it is replaced.)
+    pub query_alloc: usize,
     /// Output handed to the socket but not yet written (counts toward the
     /// output buffer limits with `out`).
     pub obuf_pending: usize,
@@ -205,6 +212,8 @@ impl Client {
             blocked: None,
             postponed: None,
             query_buf_free: 0,
+            query_peak: 0,
+            query_alloc: 0,
             obuf_pending: 0,
             obuf_soft_since: None,
             subs: None,
