@@ -26,8 +26,15 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         // Ends a pause whose time is up; while one is on, nothing expires.
         let paused = super::pause::check_timeout(srv);
         if srv.active_expire_enabled && !paused {
+            let started = std::time::Instant::now();
             let Server { keyspace, expire_cycle, rng, .. } = srv;
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
+            // LATENCY's `expire-cycle` event, as Redis samples it.
+            let ms = started.elapsed().as_millis() as u64;
+            let threshold = srv.config.latency_monitor_threshold;
+            if threshold > 0 && ms as i64 >= threshold {
+                srv.latency_monitor.add("expire-cycle", ms, (now / 1000) as i64);
+            }
         }
         super::notify::flush_table_events(srv, None);
         super::replication::after_cron(srv);
