@@ -7,6 +7,7 @@ use super::format::{self, op, ty};
 use super::lzf;
 use super::values;
 use crate::keyspace::{Entry, Value};
+use crate::types::{Hash, Set};
 use crate::util::number::parse_i64;
 
 /// Appends an RDB length.
@@ -124,14 +125,19 @@ pub fn eof(out: &mut Vec<u8>) {
     out.push(op::EOF);
 }
 
-/// The type byte a value is written with.
+/// The type byte a value is written with: Redis 7.0's for its encoding
+/// (quicklist of listpacks, intset, listpack for small hashes and sorted
+/// sets).
 pub fn value_type(v: &Value) -> u8 {
     match v {
         Value::Str(_) | Value::Embstr(_) | Value::Raw(_) => ty::STRING,
-        Value::List(_) => ty::LIST,
-        Value::Set(_) => ty::SET,
+        Value::List(_) => ty::LIST_QUICKLIST_2,
+        Value::Set(Set::Ints(_)) => ty::SET_INTSET,
+        Value::Set(Set::Table(_)) => ty::SET,
+        Value::ZSet(z) if z.is_packed() => ty::ZSET_LISTPACK,
         Value::ZSet(_) => ty::ZSET_2,
-        Value::Hash(_) => ty::HASH,
+        Value::Hash(Hash::Packed(_)) => ty::HASH_LISTPACK,
+        Value::Hash(Hash::Table(_)) => ty::HASH,
         Value::Stream(_) => ty::STREAM_LISTPACKS_2,
     }
 }

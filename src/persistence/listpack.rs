@@ -1,10 +1,11 @@
-//! Decoder of Redis's listpack (the compact encoding of lists, hashes,
+//! Decoder and writer of Redis's listpack (the compact encoding of lists, hashes,
 //! sets and sorted sets since 7.0): `total u32, count u16, elements, 0xFF`;
 //! each element is `encoding+data, backlen` where backlen encodes the
 //! element's size backwards in 1 to 5 bytes.
 
 use super::Elem;
 use crate::types::lp_size;
+use crate::util::number::parse_i64;
 
 /// Calls `f` with each element. Fails on any malformed byte.
 pub fn for_each<'a>(lp: &'a [u8], mut f: impl FnMut(Elem<'a>)) -> Result<(), &'static str> {
@@ -76,6 +77,116 @@ pub fn for_each<'a>(lp: &'a [u8], mut f: impl FnMut(Elem<'a>)) -> Result<(), &'s
         return Err(BAD);
     }
     Ok(())
+}
+
+/// Redis's listpack writer: elements as `lpAppend` encodes them (canonical
+/// integers as integers), then `finish` writes the header and terminator.
+pub struct Writer {
+    buf: Vec<u8>,
+    count: usize,
+}
+
+impl Writer {
+    pub fn new() -> Writer {
+        Writer { buf: vec![0; 6], count: 0 }
+    }
+
+    /// The element's size written backwards (`lpEncodeBacklen`).
+    fn backlen(&mut self, l: usize) {
+        if l <= 127 {
+            self.buf.push(l as u8);
+        } else if l < 16383 {
+            self.buf.extend_from_slice(&[(l >> 7) as u8, (l & 127) as u8 | 128]);
+        } else if l < 2097151 {
+            self.buf.extend_from_slice(&[(l >> 14) as u8, ((l >> 7) & 127) as u8 | 128, (l & 127) as u8 | 128]);
+        } else if l < 268435455 {
+            self.buf.extend_from_slice(&[
+                (l >> 21) as u8,
+                ((l >> 14) & 127) as u8 | 128,
+                ((l >> 7) & 127) as u8 | 128,
+                (l & 127) as u8 | 128,
+            ]);
+        } else {
+            self.buf.extend_from_slice(&[
+                (l >> 28) as u8,
+                ((l >> 21) & 127) as u8 | 128,
+                ((l >> 14) & 127) as u8 | 128,
+                ((l >> 7) & 127) as u8 | 128,
+                (l & 127) as u8 | 128,
+            ]);
+        }
+    }
+
+    pub fn int(&mut self, v: i64) {
+        let start = self.buf.len();
+        if (0..=127).contains(&v) {
+            self.buf.push(v as u8);
+        } else if (-4096..=4095).contains(&v) {
+            let uv = if v < 0 { ((1i64 << 13) + v) as u64 } else { v as u64 };
+            self.buf.extend_from_slice(&[(uv >> 8) as u8 | 0xC0, uv as u8]);
+        } else if let Ok(x) = i16::try_from(v) {
+            self.buf.push(0xF1);
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        } else if (-8_388_608..=8_388_607).contains(&v) {
+            self.buf.push(0xF2);
+            self.buf.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
+        } else if let Ok(x) = i32::try_from(v) {
+            self.buf.push(0xF3);
+            self.buf.extend_from_slice(&x.to_le_bytes());
+        } else {
+            self.buf.push(0xF4);
+            self.buf.extend_from_slice(&v.to_le_bytes());
+        }
+        let l = self.buf.len() - start;
+        self.backlen(l);
+        self.count += 1;
+    }
+
+    pub fn string(&mut self, s: &[u8]) {
+        if s.len() <= 20
+            && let Some(v) = parse_i64(s)
+        {
+            return self.int(v);
+        }
+        let start = self.buf.len();
+        let l = s.len();
+        if l < 64 {
+            self.buf.push(0x80 | l as u8);
+        } else if l < 4096 {
+            self.buf.extend_from_slice(&[0xE0 | (l >> 8) as u8, l as u8]);
+        } else {
+            self.buf.push(0xF0);
+            self.buf.extend_from_slice(&(l as u32).to_le_bytes());
+        }
+        self.buf.extend_from_slice(s);
+        let enc = self.buf.len() - start;
+        self.backlen(enc);
+        self.count += 1;
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.buf.push(0xFF);
+        let total = self.buf.len() as u32;
+        self.buf[..4].copy_from_slice(&total.to_le_bytes());
+        let count = if self.count < 65535 { self.count as u16 } else { 65535 };
+        self.buf[4..6].copy_from_slice(&count.to_le_bytes());
+        self.buf
+    }
+
+    /// A whole listpack from elements already encoded as listpack
+    /// elements (a list chunk's bytes).
+    pub fn from_encoded(count: usize, body: &[u8]) -> Vec<u8> {
+        let mut w = Writer { buf: Vec::with_capacity(body.len() + 7), count };
+        w.buf.extend_from_slice(&[0; 6]);
+        w.buf.extend_from_slice(body);
+        w.finish()
+    }
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer::new()
+    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! encoding gives.
 //!
 //! Only what `encode` writes is understood: the magic, SELECTDB, RESIZEDB,
-//! EXPIRETIME_MS, AUX, EOF, and keys of type STRING, LIST, SET, HASH,
-//! ZSET_2 and STREAM_LISTPACKS_2.
+//! EXPIRETIME_MS, AUX, EOF, and keys of type STRING, LIST_QUICKLIST_2, SET,
+//! SET_INTSET, HASH, HASH_LISTPACK, ZSET_2, ZSET_LISTPACK and
+//! STREAM_LISTPACKS_2.
 
 use super::encode;
 use super::format::{self, op, ty};
@@ -124,6 +125,18 @@ pub fn compress_records(input: &[u8], out: &mut Vec<u8>) -> Res<()> {
                     }
                 }
             }
+            ty::SET_INTSET | ty::HASH_LISTPACK | ty::ZSET_LISTPACK => {
+                string(&mut c, out)?;
+                string(&mut c, out)?;
+            }
+            ty::LIST_QUICKLIST_2 => {
+                string(&mut c, out)?;
+                let nodes = copy_len(&mut c, out)?;
+                for _ in 0..nodes {
+                    copy_len(&mut c, out)?;
+                    string(&mut c, out)?;
+                }
+            }
             ty::STREAM_LISTPACKS_2 => {
                 string(&mut c, out)?;
                 stream(&mut c, out)?;
@@ -173,7 +186,7 @@ fn stream(c: &mut Cursor<'_>, out: &mut Vec<u8>) -> Res<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::persistence::values;
+    use crate::persistence::{Loaded, values};
 
     /// Compressing afterwards gives exactly what compressing while encoding
     /// gives.
@@ -227,6 +240,23 @@ mod tests {
             out.push(ty::STREAM_LISTPACKS_2);
             encode::string(&mut out, b"st", compress);
             crate::persistence::stream::write(&mut out, &stream, compress);
+            // Values in the encodings the writer uses for them: a
+            // quicklist of one node per element, an intset, a listpack hash
+            // and zset.
+            let owned = || strings.iter().cloned();
+            let enc = values::Encodings { list_fill: 1, ..Default::default() };
+            let small: Vec<Vec<u8>> = owned().take(3).collect();
+            for loaded in [
+                Loaded::List(owned().collect()),
+                Loaded::Set(vec![b"1".to_vec(), b"-70000".to_vec()]),
+                Loaded::Hash(small.iter().cloned().zip(small.iter().rev().cloned()).collect()),
+                Loaded::ZSet(vec![(vec![b'm'; 25], 0.5), (b"n".to_vec(), 2.0)]),
+            ] {
+                let v = values::into_value(loaded, &enc).unwrap();
+                out.push(encode::value_type(&v));
+                encode::string(&mut out, b"v", compress);
+                encode::value(&mut out, &v, compress);
+            }
             encode::eof(&mut out);
             out
         };

@@ -18,99 +18,6 @@ use crate::util::number::parse_i64;
 const FLAG_DELETED: i64 = 1;
 const FLAG_SAMEFIELDS: i64 = 2;
 
-/// Redis's listpack writer, enough for stream nodes.
-struct Lp {
-    buf: Vec<u8>,
-    count: usize,
-}
-
-impl Lp {
-    fn new() -> Lp {
-        Lp { buf: vec![0; 6], count: 0 }
-    }
-
-    fn backlen(&mut self, l: usize) {
-        if l <= 127 {
-            self.buf.push(l as u8);
-        } else if l < 16383 {
-            self.buf.extend_from_slice(&[(l >> 7) as u8, (l & 127) as u8 | 128]);
-        } else if l < 2097151 {
-            self.buf.extend_from_slice(&[(l >> 14) as u8, ((l >> 7) & 127) as u8 | 128, (l & 127) as u8 | 128]);
-        } else if l < 268435455 {
-            self.buf.extend_from_slice(&[
-                (l >> 21) as u8,
-                ((l >> 14) & 127) as u8 | 128,
-                ((l >> 7) & 127) as u8 | 128,
-                (l & 127) as u8 | 128,
-            ]);
-        } else {
-            self.buf.extend_from_slice(&[
-                (l >> 28) as u8,
-                ((l >> 21) & 127) as u8 | 128,
-                ((l >> 14) & 127) as u8 | 128,
-                ((l >> 7) & 127) as u8 | 128,
-                (l & 127) as u8 | 128,
-            ]);
-        }
-    }
-
-    fn int(&mut self, v: i64) {
-        let start = self.buf.len();
-        if (0..=127).contains(&v) {
-            self.buf.push(v as u8);
-        } else if (-4096..=4095).contains(&v) {
-            let uv = if v < 0 { ((1i64 << 13) + v) as u64 } else { v as u64 };
-            self.buf.extend_from_slice(&[(uv >> 8) as u8 | 0xC0, uv as u8]);
-        } else if let Ok(x) = i16::try_from(v) {
-            self.buf.push(0xF1);
-            self.buf.extend_from_slice(&x.to_le_bytes());
-        } else if (-8_388_608..=8_388_607).contains(&v) {
-            self.buf.push(0xF2);
-            self.buf.extend_from_slice(&(v as i32).to_le_bytes()[..3]);
-        } else if let Ok(x) = i32::try_from(v) {
-            self.buf.push(0xF3);
-            self.buf.extend_from_slice(&x.to_le_bytes());
-        } else {
-            self.buf.push(0xF4);
-            self.buf.extend_from_slice(&v.to_le_bytes());
-        }
-        let l = self.buf.len() - start;
-        self.backlen(l);
-        self.count += 1;
-    }
-
-    fn string(&mut self, s: &[u8]) {
-        if s.len() <= 20
-            && let Some(v) = parse_i64(s)
-        {
-            return self.int(v);
-        }
-        let start = self.buf.len();
-        let l = s.len();
-        if l < 64 {
-            self.buf.push(0x80 | l as u8);
-        } else if l < 4096 {
-            self.buf.extend_from_slice(&[0xE0 | (l >> 8) as u8, l as u8]);
-        } else {
-            self.buf.push(0xF0);
-            self.buf.extend_from_slice(&(l as u32).to_le_bytes());
-        }
-        self.buf.extend_from_slice(s);
-        let enc = self.buf.len() - start;
-        self.backlen(enc);
-        self.count += 1;
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        self.buf.push(0xFF);
-        let total = self.buf.len() as u32;
-        self.buf[..4].copy_from_slice(&total.to_le_bytes());
-        let count = if self.count < 65535 { self.count as u16 } else { 65535 };
-        self.buf[4..6].copy_from_slice(&count.to_le_bytes());
-        self.buf
-    }
-}
-
 fn id_len(out: &mut Vec<u8>, id: StreamId) {
     encode::len(out, id.ms);
     encode::len(out, id.seq);
@@ -132,7 +39,7 @@ pub fn write(out: &mut Vec<u8>, s: &Stream, compress: bool) {
 fn write_nodes(out: &mut Vec<u8>, s: &Stream, compress: bool) {
     let mut nodes: Vec<(StreamId, Vec<u8>)> = Vec::new();
     for (&master, node) in s.nodes() {
-        let mut lp = Lp::new();
+        let mut lp = listpack::Writer::new();
         lp.int(node.live as i64);
         lp.int(node.deleted as i64);
         lp.int(node.master_fields.len() as i64);

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 
 use super::decode::LoadError;
-use super::encode;
 use super::object::Loaded;
+use super::{encode, format, listpack};
 use crate::config::Config;
 use crate::keyspace::{CompactBytes, Value};
 use crate::types::hash::{Hash, HashLimits};
@@ -149,12 +149,26 @@ pub fn write_collection(out: &mut Vec<u8>, v: &Value, compress: bool) {
     match v {
         Value::Str(_) | Value::Embstr(_) | Value::Raw(_) => unreachable!("strings are written by encode::value"),
         Value::List(l) => {
-            encode::len(out, l.len() as u64);
-            l.iter().for_each(|item| item.with_bytes(|b| encode::string(out, b, compress)));
+            // `LIST_QUICKLIST_2`: each chunk as a packed node.
+            encode::len(out, l.chunk_count() as u64);
+            for (count, body) in l.chunk_entries() {
+                encode::len(out, format::QUICKLIST_NODE_PACKED);
+                encode::string(out, &listpack::Writer::from_encoded(count, body), compress);
+            }
         }
+        Value::Set(Set::Ints(i)) => encode::string(out, &i.to_blob(), compress),
         Value::Set(s) => {
             encode::len(out, s.len() as u64);
             s.iter().for_each(|m| elem(out, m, compress));
+        }
+        Value::Hash(Hash::Packed(_)) => {
+            let Value::Hash(h) = v else { unreachable!() };
+            let mut lp = listpack::Writer::new();
+            for (f, v) in h.iter() {
+                lp_elem(&mut lp, f);
+                lp_elem(&mut lp, v);
+            }
+            encode::string(out, &lp.finish(), compress);
         }
         Value::Hash(h) => {
             encode::len(out, h.len() as u64);
@@ -163,15 +177,46 @@ pub fn write_collection(out: &mut Vec<u8>, v: &Value, compress: bool) {
                 elem(out, v, compress);
             }
         }
-        Value::ZSet(z) => {
-            encode::len(out, z.len() as u64);
+        Value::ZSet(z) if z.is_packed() => {
+            // Members and scores as `zzlInsertAt` appends them: the score
+            // as `d2string` prints it (an integer one is stored as one).
+            let mut lp = listpack::Writer::new();
             z.for_each(|m, score| {
+                lp_elem(&mut lp, m);
+                lp.string(d2string(score).as_bytes());
+            });
+            encode::string(out, &lp.finish(), compress);
+        }
+        Value::ZSet(z) => {
+            // From the greatest to the smallest, as Redis walks its skiplist.
+            encode::len(out, z.len() as u64);
+            z.range(0, z.len(), true, |m, score| {
                 elem(out, m, compress);
                 encode::binary_double(out, score);
             });
         }
         Value::Stream(s) => super::stream::write(out, s, compress),
     }
+}
+
+fn lp_elem(lp: &mut listpack::Writer, e: Elem<'_>) {
+    match e {
+        Elem::Int(v) => lp.int(v),
+        other => {
+            let mut buf = [0u8; 20];
+            lp.string(other.bytes(&mut buf));
+        }
+    }
+}
+
+/// Redis's `d2string`: integral values within ±2^62 as integers, others
+/// as `%.17g`.
+fn d2string(d: f64) -> String {
+    const LIMIT: f64 = (i64::MAX / 2) as f64;
+    if d != 0.0 && (-LIMIT..=LIMIT).contains(&d) && (d as i64) as f64 == d {
+        return (d as i64).to_string();
+    }
+    crate::util::number::format_g17(d)
 }
 
 #[cfg(test)]

@@ -30,6 +30,19 @@ impl IntSet {
         if self.buf.is_empty() { 2 } else { self.buf[0] as usize }
     }
 
+    /// Redis's intset blob (`encoding u32`, `length u32`, the members
+    /// little endian), as the RDB stores it.
+    pub fn to_blob(&self) -> Vec<u8> {
+        let w = self.width();
+        let mut out = Vec::with_capacity(8 + self.len() * w);
+        out.extend_from_slice(&(w as u32).to_le_bytes());
+        out.extend_from_slice(&(self.len() as u32).to_le_bytes());
+        if !self.buf.is_empty() {
+            out.extend_from_slice(&self.buf[1..]);
+        }
+        out
+    }
+
     pub fn len(&self) -> usize {
         if self.buf.is_empty() { 0 } else { (self.buf.len() - 1) / self.width() }
     }

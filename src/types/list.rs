@@ -128,11 +128,28 @@ impl fmt::Debug for List {
     }
 }
 
-/// May a chunk take one more entry of `size` bytes (Redis's
-/// `_quicklistNodeAllowInsert`)? An empty chunk takes anything.
+/// May a chunk take one more entry (Redis's `_quicklistNodeAllowInsert`)?
+/// An empty chunk takes anything.
 #[inline]
-fn allows(fill: i16, c: &Chunk, size: usize) -> bool {
-    fits(fill, c.count(), c.used() + size)
+fn allows(fill: i16, c: &Chunk, e: &Encoded) -> bool {
+    fits(fill, c.count(), estimate(c.used(), e.raw_len()))
+}
+
+/// May two neighbouring chunks merge (`_quicklistNodeAllowMerge`: the
+/// two listpacks less one header and terminator)?
+fn allows_merge(fill: i16, a: &Chunk, b: &Chunk) -> bool {
+    let merged = a.used() + b.used() + 3;
+    if fill < 0 { merged <= byte_limit(fill) } else { merged <= SAFETY_LIMIT && a.count() + b.count() <= fill as usize }
+}
+
+/// Redis's estimate of a quicklist node's size after one more entry of a
+/// `raw_len`-byte value, for a node whose entries take `used` bytes: the
+/// listpack (entries plus its 7 bytes of header and terminator), the
+/// value's length and `SIZE_ESTIMATE_OVERHEAD`. Deciding as Redis does
+/// gives the same node boundaries, so the RDB and DUMP bytes match.
+#[inline]
+fn estimate(used: usize, raw_len: usize) -> usize {
+    used + 7 + raw_len + 8
 }
 
 /// The rule of `allows` for a chunk of `count` entries that would grow to
@@ -203,6 +220,13 @@ impl List {
         self.chunks.len()
     }
 
+    /// Each chunk's entry count and entry bytes, head first. The entries
+    /// are encoded as listpack elements are, so these are the bodies of
+    /// Redis's quicklist node listpacks (for the RDB writer).
+    pub fn chunk_entries(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.chunks.iter().map(|c| (c.count(), &c.buf()[c.start()..c.end()]))
+    }
+
     #[inline]
     fn limit(&self) -> usize {
         byte_limit(self.fill)
@@ -223,12 +247,12 @@ impl List {
         let (fill, limit) = (self.fill, self.limit());
         let mut i = 0;
         while i < values.len() {
-            let first = Encoded::bytes(values[i].as_ref()).len();
+            let first = Encoded::bytes(values[i].as_ref());
             let full = match end {
                 End::Head => self.chunks.front(),
                 End::Tail => self.chunks.back(),
             }
-            .is_none_or(|c| !allows(fill, c, first));
+            .is_none_or(|c| !allows(fill, c, &first));
             if full {
                 match end {
                     End::Head => self.chunks.push_front(Chunk::empty()),
@@ -242,11 +266,11 @@ impl List {
             .expect("an end chunk");
             let (mut k, mut bytes) = (0, 0);
             for v in &values[i..] {
-                let n = Encoded::bytes(v.as_ref()).len();
-                if !fits(fill, c.count() + k, c.used() + bytes + n) {
+                let e = Encoded::bytes(v.as_ref());
+                if !fits(fill, c.count() + k, estimate(c.used() + bytes, e.raw_len())) {
                     break;
                 }
-                bytes += n;
+                bytes += e.len();
                 k += 1;
             }
             c.reserve(end == End::Head, bytes);
@@ -271,11 +295,11 @@ impl List {
         let (fill, limit) = (self.fill, self.limit());
         match end {
             End::Head => match self.chunks.front_mut() {
-                Some(c) if allows(fill, c, e.len()) => c.push_front(e, limit),
+                Some(c) if allows(fill, c, e) => c.push_front(e, limit),
                 _ => self.chunks.push_front(Chunk::with(e, true)),
             },
             End::Tail => match self.chunks.back_mut() {
-                Some(c) if allows(fill, c, e.len()) => c.push_back(e, limit),
+                Some(c) if allows(fill, c, e) => c.push_back(e, limit),
                 _ => self.chunks.push_back(Chunk::with(e, false)),
             },
         }
@@ -377,40 +401,81 @@ impl List {
             *c = Chunk::with(&e, false);
             return true;
         }
+        // Replaced in place whatever the chunk's size, as `lpReplace`.
+        let limit = self.limit();
+        let c = &mut self.chunks[ci];
         let at = c.remove(off, old, 1);
-        self.len -= 1;
-        self.insert_at(ci, at, &e);
+        c.insert(at, &e, limit);
         true
     }
 
-    /// Inserts `e` at byte offset `at` of chunk `ci`, splitting the chunk or
-    /// using a neighbour when the chunk is full (as quicklist's insert).
-    fn insert_at(&mut self, ci: usize, at: usize, e: &Encoded) {
-        let (fill, limit, n) = (self.fill, self.limit(), e.len());
+    /// Inserts `e` at byte offset `at` of chunk `ci`, before the entry
+    /// there or (`after`) after the one ending there, as quicklist's
+    /// `_quicklistInsert` does: into the chunk if it has room, else into
+    /// the neighbour at that edge, else a new chunk at that edge, else the
+    /// chunk is split at `at`, `e` joins the new part, and the chunks
+    /// around are merged where they fit (`_quicklistMergeNodes`).
+    fn insert_at(&mut self, ci: usize, at: usize, e: &Encoded, after: bool) {
+        let (fill, limit) = (self.fill, self.limit());
         let c = &self.chunks[ci];
-        let (at_start, at_end) = (at == c.start(), at == c.end());
-        if allows(fill, c, n) {
+        let full = !allows(fill, c, e);
+        let at_tail = after && at == c.end();
+        let at_head = !after && at == c.start();
+        if !full {
             self.chunks[ci].insert(at, e, limit);
-        } else if at_start && ci > 0 && allows(fill, &self.chunks[ci - 1], n) {
-            self.chunks[ci - 1].push_back(e, limit);
-        } else if at_end && ci + 1 < self.chunks.len() && allows(fill, &self.chunks[ci + 1], n) {
+        } else if at_tail && ci + 1 < self.chunks.len() && allows(fill, &self.chunks[ci + 1], e) {
             self.chunks[ci + 1].push_front(e, limit);
-        } else if at_start {
-            self.chunks.insert(ci, Chunk::with(e, false));
-        } else if at_end {
+        } else if at_head && ci > 0 && allows(fill, &self.chunks[ci - 1], e) {
+            self.chunks[ci - 1].push_back(e, limit);
+        } else if at_tail {
             self.chunks.insert(ci + 1, Chunk::with(e, true));
+        } else if at_head {
+            self.chunks.insert(ci, Chunk::with(e, false));
         } else {
-            let right = self.chunks[ci].split_off(at);
-            self.chunks.insert(ci + 1, right);
-            if allows(fill, &self.chunks[ci], n) {
-                self.chunks[ci].push_back(e, limit);
-            } else if allows(fill, &self.chunks[ci + 1], n) {
-                self.chunks[ci + 1].push_front(e, limit);
+            let mut right = self.chunks[ci].split_off(at);
+            let center = if after {
+                right.push_front(e, limit);
+                self.chunks.insert(ci + 1, right);
+                ci
             } else {
-                self.chunks.insert(ci + 1, Chunk::with(e, false));
-            }
+                let mut left = std::mem::replace(&mut self.chunks[ci], right);
+                left.push_back(e, limit);
+                self.chunks.insert(ci, left);
+                ci + 1
+            };
+            self.merge_around(center);
         }
         self.len += 1;
+    }
+
+    /// `_quicklistMergeNodes`: merges the two chunks before `center`, the
+    /// two after it, then `center` with the one before and the result with
+    /// the one after, each where the merged chunk fits.
+    fn merge_around(&mut self, mut center: usize) {
+        let fill = self.fill;
+        if center >= 2 && allows_merge(fill, &self.chunks[center - 1], &self.chunks[center - 2]) {
+            self.merge_next(center - 2);
+            center -= 1;
+        }
+        if center + 2 < self.chunks.len() && allows_merge(fill, &self.chunks[center + 1], &self.chunks[center + 2]) {
+            self.merge_next(center + 1);
+        }
+        let target = if center >= 1 && allows_merge(fill, &self.chunks[center], &self.chunks[center - 1]) {
+            self.merge_next(center - 1);
+            center - 1
+        } else {
+            center
+        };
+        if target + 1 < self.chunks.len() && allows_merge(fill, &self.chunks[target], &self.chunks[target + 1]) {
+            self.merge_next(target);
+        }
+    }
+
+    /// Moves chunk `ci + 1`'s entries to the end of chunk `ci`.
+    fn merge_next(&mut self, ci: usize) {
+        let limit = self.limit();
+        let next = self.chunks.remove(ci + 1).expect("a next chunk");
+        self.chunks[ci].append(&next, limit);
     }
 
     /// LINSERT: inserts `v` before or after the first element equal to
@@ -424,7 +489,7 @@ impl List {
                 let (item, size) = decode(c.buf(), p);
                 if needle.matches(item) {
                     let at = if after { p + size } else { p };
-                    self.insert_at(ci, at, &Encoded::bytes(v));
+                    self.insert_at(ci, at, &Encoded::bytes(v), after);
                     return true;
                 }
                 p += size;

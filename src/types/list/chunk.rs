@@ -31,6 +31,9 @@ const MIN_CAP: usize = 16;
 
 /// A value encoded as an entry, ready to be copied into a chunk.
 pub(super) struct Encoded<'a> {
+    /// The length of the value as a string (what Redis's quicklist sizes
+    /// its insert estimate by).
+    raw_len: usize,
     head: [u8; 9],
     head_len: u8,
     payload: &'a [u8],
@@ -45,6 +48,12 @@ impl<'a> Encoded<'a> {
             Some(i) => Encoded::int(i),
             None => Encoded::string(v),
         }
+    }
+
+    /// The value's length as a string.
+    #[inline]
+    pub fn raw_len(&self) -> usize {
+        self.raw_len
     }
 
     pub fn item(item: Item<'a>) -> Encoded<'a> {
@@ -81,7 +90,8 @@ impl<'a> Encoded<'a> {
             head[1..9].copy_from_slice(&i.to_le_bytes());
             9
         };
-        Encoded::finish(head, head_len, &[])
+        let digits = i.unsigned_abs().checked_ilog10().map_or(1, |d| d as usize + 1);
+        Encoded::finish(head, head_len, &[], digits + usize::from(i < 0))
     }
 
     fn string(v: &'a [u8]) -> Encoded<'a> {
@@ -103,13 +113,13 @@ impl<'a> Encoded<'a> {
             head[1..9].copy_from_slice(&(n as u64).to_le_bytes());
             9
         };
-        Encoded::finish(head, head_len, v)
+        Encoded::finish(head, head_len, v, n)
     }
 
-    fn finish(head: [u8; 9], head_len: usize, payload: &'a [u8]) -> Encoded<'a> {
+    fn finish(head: [u8; 9], head_len: usize, payload: &'a [u8], raw_len: usize) -> Encoded<'a> {
         let mut back = [0u8; 10];
         let back_len = write_back(&mut back, head_len + payload.len());
-        Encoded { head, head_len: head_len as u8, payload, back, back_len: back_len as u8 }
+        Encoded { raw_len, head, head_len: head_len as u8, payload, back, back_len: back_len as u8 }
     }
 
     /// Bytes the entry takes in a chunk.
