@@ -41,6 +41,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         }
         close_idle_clients(srv);
         super::save::cron(srv);
+        super::aof::cron(srv);
         super::replication::cron(srv);
     }
 }

@@ -335,6 +335,21 @@ pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Byte
     }
 }
 
+/// Runs a command read from the AOF (Redis's `loadSingleAppendOnlyFile`):
+/// no checks, commands after MULTI are queued, the reply is dropped, the
+/// call is not counted. False for an unknown command.
+pub fn run_loaded(srv: &mut Server, client: &mut Client, args: &[Bytes]) -> bool {
+    let Ok(id) = resolve(args) else { return false };
+    let spec = commands::table().entries[id].spec;
+    if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
+        queue(client, id, args);
+    } else {
+        run(srv, client, id, args, false, unix_us());
+    }
+    client.out.buf.clear();
+    true
+}
+
 /// Runs the handler; `started` is a clock reading (Unix µs) taken just
 /// before. The reading at the end times the command and is kept in
 /// `srv.clock_us` as the start of the next command of the same batch, so a
@@ -345,7 +360,7 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     client.last_cmd = Some(id);
     // Replication (`server::replication`): one test when no replica ever
     // attached.
-    let repl = if srv.repl.active { Some(super::replication::before_call(srv)) } else { None };
+    let repl = if srv.repl.propagate { Some(super::replication::before_call(srv)) } else { None };
     let reply_start = client.out.len();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     if let Some(saved) = repl {

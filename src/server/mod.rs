@@ -7,6 +7,7 @@
 //! `.await`.
 
 pub mod acl;
+pub mod aof;
 pub mod blocking;
 pub mod busy;
 pub mod busy_poll;
@@ -107,6 +108,8 @@ pub struct Server {
     pub replicas_missing: bool,
     /// The master side of replication: propagation, backlog, replicas.
     pub repl: Box<replication::Repl>,
+    /// The append-only file (`server::aof`).
+    pub aof: Box<aof::Aof>,
     /// Client-side caching: the key table, BCAST prefixes, pending
     /// invalidations. (Boxed, as `persist`.)
     pub tracking: Box<tracking::Tracking>,
@@ -146,6 +149,7 @@ impl Server {
             scripting: Box::new(crate::scripting::Scripting::new()),
             replicas_missing: false,
             repl: Box::default(),
+            aof: Box::new(aof::Aof::new()),
             pubsub: pubsub::PubSub::default(),
             monitors: Vec::new(),
             slowlog: slowlog::SlowLog::default(),
@@ -223,7 +227,14 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     crate::log::notice(&format!("Running mode=standalone, port={port}."));
     listener::check_tcp_backlog(backlog);
     crate::log::warning("Server initialized");
-    let loading = save::start_loading(&mut server.borrow_mut());
+    // With `appendonly yes` the AOF is the dataset (dump.rdb is not read).
+    let appendonly = server.borrow().config.appendonly;
+    let loading = if appendonly {
+        aof::startup(&mut server.borrow_mut())?;
+        None
+    } else {
+        save::start_loading(&mut server.borrow_mut())
+    };
     listener::start(&server, bound);
     tokio::task::spawn_local(cron::run(server.clone()));
     tokio::task::spawn_local(save::run(server.clone()));
