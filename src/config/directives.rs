@@ -450,7 +450,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("cluster-require-full-coverage", None, M, yes(true, None)),
     d("rdb-save-incremental-fsync", None, M | I, yes(true, fb!(rdb_save_incremental_fsync))),
     d("aof-load-truncated", None, M | I, yes(true, None)),
-    d("aof-use-rdb-preamble", None, M, yes(true, None)),
+    d("aof-use-rdb-preamble", None, M | I, yes(true, None)),
     d("aof-timestamp-enabled", None, M | I, yes(false, None)),
     d("cluster-replica-no-failover", Some("cluster-slave-no-failover"), M, yes(false, None)),
     d("replica-lazy-flush", Some("slave-lazy-flush"), M, yes(false, None)),

@@ -22,6 +22,7 @@
 //! knows nothing of clients or sockets.
 
 pub mod aof_manifest;
+pub mod aof_rewrite;
 pub mod crc64;
 pub mod decode;
 pub mod dump;

@@ -27,7 +27,8 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
 
 use bytes::Bytes;
 
@@ -40,6 +41,9 @@ use crate::util::time::unix_ms;
 /// An AOF operation failed; the reason is in the log.
 #[derive(Debug)]
 pub struct Failed;
+
+/// Set to abandon a conversion running on its thread.
+type Cancel = Arc<AtomicBool>;
 
 /// Redis's `aof_state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,6 +89,12 @@ pub struct Aof {
     cur_timestamp: u64,
     /// `aof-timestamp-enabled`, as the cron last read it.
     timestamps: bool,
+    /// The running rewrite's base is an RDB (`aof-use-rdb-preamble` when
+    /// it started); otherwise its snapshot is turned into commands.
+    rewrite_rdb: bool,
+    /// That conversion, on its thread: the outcome, and a flag that
+    /// abandons it.
+    converting: Option<(Receiver<Result<(), String>>, Cancel)>,
 }
 
 impl Aof {
@@ -126,6 +136,11 @@ fn temp_incr_name(srv: &Server) -> String {
 /// The temporary file the rewrite's snapshot is written to (in `dir`).
 fn temp_rewrite_path() -> PathBuf {
     PathBuf::from(format!("temp-rewriteaof-bg-{}.aof", std::process::id()))
+}
+
+/// The snapshot turned into commands (`aof-use-rdb-preamble no`).
+fn temp_commands_path() -> PathBuf {
+    PathBuf::from(format!("temp-rewriteaof-bg-{}.cmd", std::process::id()))
 }
 
 fn strerror(e: &std::io::Error) -> String {
@@ -697,10 +712,22 @@ fn open_on_start(srv: &mut Server) -> Result<(), String> {
     create_dir(srv)?;
     let incr_len = srv.aof.manifest.incr.len();
     if srv.aof.manifest.base.is_none() && incr_len == 0 {
-        let name = srv.aof.manifest.new_base(&srv.config.appendfilename, true);
+        let rdb = yes(srv, "aof-use-rdb-preamble");
+        let name = srv.aof.manifest.new_base(&srv.config.appendfilename, rdb);
         let tmp = PathBuf::from(format!("temp-rewriteaof-{}.aof", std::process::id()));
         let dest = file_path(srv, &name);
-        super::save::write_aof_base(srv, tmp, &dest).map_err(|e| {
+        let snapshot =
+            if rdb { dest.clone() } else { PathBuf::from(format!("temp-rewriteaof-{}.rdb", std::process::id())) };
+        let written = super::save::write_aof_base(srv, tmp, &snapshot).and_then(|_| {
+            if rdb {
+                return Ok(());
+            }
+            let ts = srv.aof.timestamps.then(now_secs);
+            let r = crate::persistence::aof_rewrite::rdb_to_commands(&snapshot, &dest, srv.keyspace.dbs.len(), ts);
+            let _ = std::fs::remove_file(&snapshot);
+            r
+        });
+        written.map_err(|e| {
             crate::log::warning(&e);
             "Can't create the AOF base file".to_string()
         })?;
@@ -808,7 +835,7 @@ fn open_new_incr(srv: &mut Server) -> Result<(), ()> {
 /// Starts a rewrite (`rewriteAppendOnlyFileBackground`); the caller made
 /// sure no BGSAVE runs.
 pub fn rewrite_start(srv: &mut Server) -> Result<(), Failed> {
-    if srv.persist.bgsave.is_some() {
+    if srv.persist.bgsave.is_some() || srv.aof.rewrite.is_some() {
         return Err(Failed);
     }
     if let Err(e) = create_dir(srv) {
@@ -830,18 +857,64 @@ pub fn rewrite_start(srv: &mut Server) -> Result<(), Failed> {
     }
     let id = super::save::running_bgsave(srv).expect("started");
     srv.aof.rewrite = Some((id, now_secs()));
+    srv.aof.rewrite_rdb = yes(srv, "aof-use-rdb-preamble");
     srv.aof.rewrite_scheduled = false;
     crate::log::notice(&format!("Background append only file rewriting started by pid {}", std::process::id()));
     Ok(())
 }
 
-/// The rewrite's snapshot ended (`backgroundRewriteDoneHandler`).
+/// The rewrite's snapshot ended (`backgroundRewriteDoneHandler`). With
+/// `aof-use-rdb-preamble no` it is first turned into commands on a thread
+/// (the cron waits for it).
 pub fn rewrite_done(srv: &mut Server, ok: bool) {
+    if srv.aof.rewrite.is_none() {
+        return;
+    }
+    if ok && !srv.aof.rewrite_rdb {
+        let (rdb, out) = (temp_rewrite_path(), temp_commands_path());
+        let databases = srv.keyspace.dbs.len();
+        let ts = srv.aof.timestamps.then(now_secs);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new().name("aof-rewrite".into()).spawn(move || {
+            let r = crate::persistence::aof_rewrite::rdb_to_commands(&rdb, &out, databases, ts);
+            if flag.load(Ordering::Relaxed) {
+                let _ = std::fs::remove_file(&out);
+            }
+            let _ = tx.send(r);
+        });
+        if spawned.is_ok() {
+            srv.aof.converting = Some((rx, cancel));
+            return;
+        }
+        finish_rewrite(srv, false, false);
+        return;
+    }
+    finish_rewrite(srv, ok, true);
+}
+
+/// Waits (from the cron) for the conversion into commands.
+fn poll_conversion(srv: &mut Server) {
+    let Some((rx, _)) = srv.aof.converting.as_ref() else { return };
+    let outcome = match rx.try_recv() {
+        Ok(r) => r,
+        Err(std::sync::mpsc::TryRecvError::Empty) => return,
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => Err("the AOF rewrite thread ended".into()),
+    };
+    srv.aof.converting = None;
+    if let Err(e) = &outcome {
+        crate::log::warning(&format!("Write error writing append only file on disk: {e}"));
+    }
+    finish_rewrite(srv, outcome.is_ok(), false);
+}
+
+fn finish_rewrite(srv: &mut Server, ok: bool, rdb: bool) {
     let Some((_, started)) = srv.aof.rewrite.take() else { return };
-    let tmp = temp_rewrite_path();
     if ok {
         crate::log::notice("Background AOF rewrite terminated with success");
-        if install_rewrite(srv, &tmp).is_ok() {
+        let tmp = if rdb { temp_rewrite_path() } else { temp_commands_path() };
+        if install_rewrite(srv, &tmp, rdb).is_ok() {
             srv.aof.last_bgrewrite_ok = true;
             srv.aof.consecutive_failures = 0;
             crate::log::notice("Background AOF rewrite finished successfully");
@@ -857,21 +930,34 @@ pub fn rewrite_done(srv: &mut Server, ok: bool) {
         srv.aof.consecutive_failures += 1;
         crate::log::warning("Background AOF rewrite terminated with error");
     }
-    rewrite_cleanup(srv, &tmp, started);
+    rewrite_cleanup(srv, started);
+}
+
+/// Abandons the running rewrite, in its snapshot or its conversion.
+fn kill_rewrite(srv: &mut Server) {
+    if srv.persist.bgsave.as_ref().is_some_and(|b| b.aof) {
+        super::save::abort_bgsave(srv);
+    } else {
+        rewrite_killed(srv);
+    }
 }
 
 /// A rewrite abandoned (FLUSHALL, SAVE, SHUTDOWN, turning the AOF off):
 /// not a failure; one waiting to turn the AOF on starts again later.
 pub fn rewrite_killed(srv: &mut Server) {
     let Some((_, started)) = srv.aof.rewrite.take() else { return };
+    if let Some((_, cancel)) = srv.aof.converting.take() {
+        cancel.store(true, Ordering::Relaxed);
+    }
     crate::log::notice(&format!("Killing running AOF rewrite child: {}", std::process::id()));
-    rewrite_cleanup(srv, &temp_rewrite_path(), started);
+    rewrite_cleanup(srv, started);
     // Redis's rewrite survives SAVE and FLUSHALL; ours is started again.
     srv.aof.rewrite_scheduled = srv.aof.on();
 }
 
-fn rewrite_cleanup(srv: &mut Server, tmp: &Path, started: u64) {
-    let _ = std::fs::remove_file(tmp);
+fn rewrite_cleanup(srv: &mut Server, started: u64) {
+    let _ = std::fs::remove_file(temp_rewrite_path());
+    let _ = std::fs::remove_file(temp_commands_path());
     if srv.aof.state == State::WaitRewrite {
         srv.aof.buf.clear();
         let name = temp_incr_name(srv);
@@ -882,9 +968,9 @@ fn rewrite_cleanup(srv: &mut Server, tmp: &Path, started: u64) {
     srv.aof.last_rewrite_secs = now_secs().saturating_sub(started) as i64;
 }
 
-fn install_rewrite(srv: &mut Server, tmp: &Path) -> Result<(), ()> {
+fn install_rewrite(srv: &mut Server, tmp: &Path, rdb: bool) -> Result<(), ()> {
     let mut m = srv.aof.manifest.clone();
-    let base = m.new_base(&srv.config.appendfilename, true);
+    let base = m.new_base(&srv.config.appendfilename, rdb);
     let base_path = file_path(srv, &base);
     if let Err(e) = std::fs::rename(tmp, &base_path) {
         crate::log::warning(&format!(
@@ -986,7 +1072,7 @@ pub fn start(srv: &mut Server, in_exec: bool) -> Result<(), Failed> {
                 "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and \
                  starting a rewrite now.",
             );
-            super::save::abort_bgsave(srv);
+            kill_rewrite(srv);
         }
         if rewrite_start(srv).is_err() {
             srv.aof.state = State::Off;
@@ -1016,7 +1102,7 @@ pub fn stop(srv: &mut Server) {
     srv.aof.last_incr_size = 0;
     srv.aof.last_incr_fsync_offset = 0;
     if srv.aof.rewrite.is_some() {
-        super::save::abort_bgsave(srv);
+        kill_rewrite(srv);
     }
     srv.aof.buf = Vec::new();
     super::replication::refresh_propagate(srv);
@@ -1025,11 +1111,12 @@ pub fn stop(srv: &mut Server) {
 /// The cron's part: scheduled and automatic rewrites, and the write and
 /// fsync Redis's `beforeSleep` makes on every loop.
 pub fn cron(srv: &mut Server) {
+    poll_conversion(srv);
     if srv.aof.state == State::Off && !srv.aof.rewrite_scheduled {
         return;
     }
     srv.aof.timestamps = yes(srv, "aof-timestamp-enabled");
-    if srv.persist.bgsave.is_none() && srv.persist.loading.is_none() {
+    if srv.persist.bgsave.is_none() && srv.persist.loading.is_none() && srv.aof.rewrite.is_none() {
         if srv.aof.rewrite_scheduled {
             let _ = rewrite_start(srv);
         } else if srv.aof.state == State::On {
@@ -1051,7 +1138,7 @@ pub fn cron(srv: &mut Server) {
 /// SHUTDOWN: a rewrite is abandoned, the buffer written and fsynced.
 pub fn shutdown(srv: &mut Server) {
     if srv.aof.rewrite.is_some() {
-        super::save::abort_bgsave(srv);
+        kill_rewrite(srv);
     }
     if srv.aof.on() {
         crate::log::notice("Calling fsync() on the AOF file.");

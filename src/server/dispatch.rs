@@ -364,7 +364,9 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     let reply_start = client.out.len();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     if let Some(saved) = repl {
-        super::replication::after_call(srv, client, args, srv.dirty != dirty_before, saved);
+        // As Redis's `call`: a command that lowered `dirty` (SAVE, DEBUG
+        // RELOAD/LOADAOF reset it) changed nothing to propagate.
+        super::replication::after_call(srv, client, args, srv.dirty > dirty_before, saved);
     }
     let ended = unix_us();
     srv.clock_us = Some(ended);

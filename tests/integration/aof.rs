@@ -59,10 +59,13 @@ fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until no rewrite runs or waits to start (both read from one
+/// INFO: a scheduled rewrite may start between two).
 fn wait_rewrite_done(c: &mut Conn) {
     wait_for("the AOF rewrite to end", || {
-        info_field(c, "persistence", "aof_rewrite_in_progress") == "0"
-            && info_field(c, "persistence", "aof_rewrite_scheduled") == "0"
+        let Reply::Bulk(b) = c.cmd(&["INFO", "persistence"]) else { panic!("INFO") };
+        let text = String::from_utf8_lossy(&b);
+        text.contains("aof_rewrite_in_progress:0\r\n") && text.contains("aof_rewrite_scheduled:0\r\n")
     });
 }
 
@@ -315,12 +318,51 @@ fn bgrewriteaof_in_progress_scheduled_and_bgsave_replies() {
     assert_eq!(c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]), ok());
     wait_rewrite_done(&mut c);
     assert_eq!(info_field(&mut c, "persistence", "aof_rewrites"), "2");
-    assert!(manifest(dir.path()).starts_with("file appendonly.aof.3.base.rdb seq 3 type b\n"));
+    let m = manifest(dir.path());
+    assert!(m.starts_with("file appendonly.aof.3.base.rdb seq 3 type b\n"), "{m}");
     drop(s);
     let s = start_aof(dir.path(), &[]);
     let mut c = s.conn();
     assert_eq!(c.cmd(&["DBSIZE"]), int(6));
     assert_eq!(c.cmd(&["GET", "during"]), bulk("1"));
+}
+
+#[test]
+fn aof_use_rdb_preamble_no_writes_a_commands_base() {
+    let dir = TempDir::new("aof");
+    let before = {
+        let s = start_aof(dir.path(), &["--aof-use-rdb-preamble", "no"]);
+        let mut c = s.conn();
+        assert_eq!(
+            manifest(dir.path()),
+            "file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+        );
+        write_mixed(&mut c);
+        for i in 0..100 {
+            assert_eq!(c.cmd(&["RPUSH", "biglist", &i.to_string()]), int(i + 1));
+        }
+        assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
+        wait_rewrite_done(&mut c);
+        assert_eq!(info_field(&mut c, "persistence", "aof_last_bgrewrite_status"), "ok");
+        assert_eq!(
+            files(dir.path()),
+            ["appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+        );
+        let base = std::fs::read(aofdir(dir.path()).join("appendonly.aof.2.base.aof")).unwrap();
+        let base = String::from_utf8_lossy(&base);
+        assert!(base.starts_with("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"), "{base}");
+        for needle in ["PEXPIREAT", "XSETID", "XGROUP", "XCLAIM", "HMSET", "ZADD", "SADD", "RPUSH"] {
+            assert!(base.contains(needle), "{needle} in {base}");
+        }
+        assert_eq!(c.cmd(&["SET", "after", "1"]), ok());
+        let snap = snapshot(&mut c);
+        assert_eq!(c.cmd(&["DEBUG", "LOADAOF"]), ok());
+        assert_eq!(snapshot(&mut c), snap);
+        snap
+    };
+    let s = start_aof(dir.path(), &[]);
+    let mut c = s.conn();
+    assert_eq!(snapshot(&mut c), before);
 }
 
 #[test]
@@ -368,6 +410,13 @@ fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     assert_eq!(c.cmd(&["DEBUG", "LOADAOF"]), ok());
     assert_eq!(c.cmd(&["GET", "after"]), bulk("1"));
     assert_eq!(c.cmd(&["DBSIZE"]), int(15));
+    // DEBUG LOADAOF resets the dirty counter: it is not written to the AOF
+    // (else the next load would run it again, and again).
+    let incr = std::fs::read(aofdir(dir.path()).join("appendonly.aof.2.incr.aof")).unwrap();
+    assert!(!String::from_utf8_lossy(&incr).to_ascii_uppercase().contains("LOADAOF"));
+    drop(s);
+    let s = start_aof(dir.path(), &[]);
+    assert_eq!(s.conn().cmd(&["DBSIZE"]), int(15));
 }
 
 /// A server that wrote `SET k1 v1`, `SET k2 v2`; the incr file then gets
@@ -545,12 +594,22 @@ fn shutdown(c: &mut Conn) {
 #[test]
 #[ignore = "needs redis-server"]
 fn our_aof_directory_loads_in_redis_server() {
+    for preamble in ["yes", "no"] {
+        our_aof_directory_loads_in_redis_server_with(preamble);
+    }
+}
+
+fn our_aof_directory_loads_in_redis_server_with(preamble: &str) {
     let dir = TempDir::new("aof");
     let d = dir.path().to_str().unwrap();
     let ours = {
-        let s = start_aof(dir.path(), &[]);
+        let s = start_aof(dir.path(), &["--aof-use-rdb-preamble", preamble]);
         let mut c = s.conn();
         write_mixed(&mut c);
+        assert_eq!(
+            c.cmd(&["FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function() return 1 end)"]),
+            bulk("lib")
+        );
         assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
         wait_rewrite_done(&mut c);
         // After the rewrite: in the incr file, with a SELECT of its own.
@@ -565,7 +624,8 @@ fn our_aof_directory_loads_in_redis_server() {
     assert_eq!(ours.len(), 19);
     let r = RealRedis::start(&["--appendonly", "yes", "--dir", d]);
     let mut rc = r.conn();
-    assert_eq!(snapshot(&mut rc), ours);
+    assert_eq!(snapshot(&mut rc), ours, "preamble {preamble}");
+    assert_eq!(rc.cmd(&["FCALL", "f", "0"]), int(1));
     // And redis-server's own additions come back to us.
     assert_eq!(rc.cmd(&["SET", "fromredis", "v", "EX", "1000"]), ok());
     assert_eq!(rc.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
@@ -576,7 +636,8 @@ fn our_aof_directory_loads_in_redis_server() {
     drop(r);
     let s = start_aof(dir.path(), &[]);
     let mut c = s.conn();
-    assert_eq!(snapshot(&mut c), theirs);
+    assert_eq!(snapshot(&mut c), theirs, "preamble {preamble}");
+    assert_eq!(c.cmd(&["FCALL", "f", "0"]), int(1));
 }
 
 #[test]
