@@ -87,8 +87,10 @@ pub struct Aof {
     pub last_write_ok: bool,
     /// The last `#TS:` annotation written (Unix s).
     cur_timestamp: u64,
-    /// `aof-timestamp-enabled`, as the cron last read it.
+    /// `aof-timestamp-enabled` and `no-appendfsync-on-rewrite`, as the
+    /// cron last read them.
     timestamps: bool,
+    no_fsync_on_rewrite: bool,
     /// The running rewrite's base is an RDB (`aof-use-rdb-preamble` when
     /// it started); otherwise its snapshot is turned into commands.
     rewrite_rdb: bool,
@@ -198,8 +200,10 @@ pub fn needs_flush(srv: &Server) -> bool {
 /// background fsync is slow.
 pub fn write_buf(srv: &mut Server, force: bool) {
     let fsync = srv.config.appendfsync;
-    let now = now_secs();
-    let no_fsync_now = yes(srv, "no-appendfsync-on-rewrite") && srv.persist.bgsave.is_some();
+    // The cached clock (Redis's `server.unixtime`), refreshed per command
+    // and by the cron.
+    let now = srv.now_ms / 1000;
+    let no_fsync_now = srv.aof.no_fsync_on_rewrite && srv.persist.bgsave.is_some();
     let a = &mut srv.aof;
     let Some(file) = a.file.as_mut() else {
         a.buf.clear();
@@ -682,6 +686,7 @@ fn load_quietly(srv: &mut Server, m: &Manifest) -> Loaded {
 pub fn startup(srv: &mut Server) -> Result<(), String> {
     srv.aof.state = State::On;
     srv.aof.timestamps = yes(srv, "aof-timestamp-enabled");
+    srv.aof.no_fsync_on_rewrite = yes(srv, "no-appendfsync-on-rewrite");
     let mut m = load_manifest_from_disk(srv)?;
     let old = Path::new(&srv.config.appendfilename);
     if old.is_file() {
@@ -1055,6 +1060,7 @@ pub fn bgrewriteaof(srv: &mut Server, in_exec: bool) -> Result<&'static str, cra
 pub fn start(srv: &mut Server, in_exec: bool) -> Result<(), Failed> {
     srv.aof.state = State::WaitRewrite;
     srv.aof.timestamps = yes(srv, "aof-timestamp-enabled");
+    srv.aof.no_fsync_on_rewrite = yes(srv, "no-appendfsync-on-rewrite");
     if srv.persist.bgsave.is_some() && srv.aof.rewrite.is_none() {
         srv.aof.rewrite_scheduled = true;
         crate::log::warning(
@@ -1116,6 +1122,7 @@ pub fn cron(srv: &mut Server) {
         return;
     }
     srv.aof.timestamps = yes(srv, "aof-timestamp-enabled");
+    srv.aof.no_fsync_on_rewrite = yes(srv, "no-appendfsync-on-rewrite");
     if srv.persist.bgsave.is_none() && srv.persist.loading.is_none() && srv.aof.rewrite.is_none() {
         if srv.aof.rewrite_scheduled {
             let _ = rewrite_start(srv);
