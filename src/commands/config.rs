@@ -133,6 +133,9 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    if ctx.srv.config.get("aof-disable-auto-gc") != old.get("aof-disable-auto-gc") {
+        crate::server::aof::auto_gc_changed(ctx.srv);
+    }
     if ctx.srv.config.requirepass != old.requirepass {
         let pass = ctx.srv.config.requirepass.clone();
         ctx.srv.acl.set_default_password(&pass);

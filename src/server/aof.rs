@@ -27,7 +27,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
 
 use bytes::Bytes;
@@ -75,6 +75,15 @@ pub struct Aof {
     last_fsync: u64,
     /// Background fsyncs not finished (`aof_pending_bio_fsync`).
     fsync_pending: Arc<AtomicU64>,
+    /// The errno of the last background fsync if it failed, else 0
+    /// (Redis's `aof_bio_fsync_status`).
+    fsync_errno: Arc<AtomicI32>,
+    /// The error of the last failed write (`aof_last_write_errno`).
+    last_write_error: String,
+    /// `aofRewriteLimited`: minutes of the current delay, and until when
+    /// (Unix s) automatic and scheduled rewrites wait.
+    limit_delay_minutes: u64,
+    limit_until: u64,
     flush_postponed_start: u64,
     pub delayed_fsync: u64,
     /// The BGSAVE making the next base, and when it started (Unix s).
@@ -106,6 +115,13 @@ impl Aof {
 
     pub fn on(&self) -> bool {
         self.state != State::Off
+    }
+
+    /// No write or background fsync error (the dispatcher's test before
+    /// `write_error`).
+    #[inline]
+    pub fn writes_ok(&self) -> bool {
+        self.last_write_ok && self.fsync_errno.load(Ordering::Relaxed) == 0
     }
 
     /// The AOF takes what `feed` gives it (Redis: AOF_ON, or waiting for
@@ -252,6 +268,7 @@ pub fn write_buf(srv: &mut Server, force: bool) {
             }
             Err(e) => {
                 crate::log::warning(&format!("Error writing to the AOF file: {}", strerror(&e)));
+                a.last_write_error = strerror(&e);
                 // What was written of a short write is cut off again.
                 let _ = file.set_len(a.last_incr_size);
                 if fsync == AppendFsync::Always {
@@ -282,7 +299,7 @@ pub fn write_buf(srv: &mut Server, force: bool) {
         }
         AppendFsync::EverySec if now > a.last_fsync => {
             if !sync_in_progress {
-                background_fsync(file, &a.fsync_pending, false);
+                background_fsync(file, &a.fsync_pending, &a.fsync_errno);
                 a.last_incr_fsync_offset = a.last_incr_size;
             }
             a.last_fsync = now;
@@ -292,14 +309,18 @@ pub fn write_buf(srv: &mut Server, force: bool) {
 }
 
 /// fsyncs a copy of the file's descriptor on a short-lived thread (Redis's
-/// bio fsync job); `close`: the copy is the last one.
-fn background_fsync(file: &File, pending: &Arc<AtomicU64>, close: bool) {
+/// bio fsync job), recording its failure in `errno`.
+fn background_fsync(file: &File, pending: &Arc<AtomicU64>, errno: &Arc<AtomicI32>) {
     let Ok(f) = file.try_clone() else { return };
     pending.fetch_add(1, Ordering::Relaxed);
-    let counter = pending.clone();
+    let (counter, errno) = (pending.clone(), errno.clone());
     let spawned = std::thread::Builder::new().name("aof-fsync".into()).spawn(move || {
-        if let Err(e) = f.sync_data() {
-            crate::log::warning(&format!("Fail to fsync the AOF file: {}", strerror(&e)));
+        match f.sync_data() {
+            Ok(()) => errno.store(0, Ordering::Relaxed),
+            Err(e) => {
+                crate::log::warning(&format!("Fail to fsync the AOF file: {}", strerror(&e)));
+                errno.store(e.raw_os_error().unwrap_or(libc_eio()), Ordering::Relaxed);
+            }
         }
         drop(f);
         counter.fetch_sub(1, Ordering::Relaxed);
@@ -307,7 +328,29 @@ fn background_fsync(file: &File, pending: &Arc<AtomicU64>, close: bool) {
     if spawned.is_err() {
         pending.fetch_sub(1, Ordering::Relaxed);
     }
-    let _ = close;
+}
+
+/// EIO, for an error without an OS code.
+const fn libc_eio() -> i32 {
+    5
+}
+
+/// Writes are refused while the AOF cannot be written or fsynced (Redis's
+/// `writeCommandsDeniedByDiskError`): the MISCONF error, if so.
+pub fn write_error(srv: &Server) -> Option<String> {
+    let a = &srv.aof;
+    if a.state == State::Off {
+        return None;
+    }
+    let reason = if !a.last_write_ok {
+        a.last_write_error.clone()
+    } else {
+        match a.fsync_errno.load(Ordering::Relaxed) {
+            0 => return None,
+            n => strerror(&std::io::Error::from_raw_os_error(n)),
+        }
+    };
+    Some(format!("MISCONF Errors writing to the AOF file: {reason}"))
 }
 
 /// Writes and fsyncs everything now (SHUTDOWN, CONFIG SET appendonly no).
@@ -825,7 +868,7 @@ fn open_new_incr(srv: &mut Server) -> Result<(), ()> {
     }
     crate::log::notice(&format!("Creating AOF incr file {name} on background rewrite"));
     if let Some(old) = srv.aof.file.take() {
-        background_fsync(&old, &srv.aof.fsync_pending, true);
+        background_fsync(&old, &srv.aof.fsync_pending, &srv.aof.fsync_errno);
         srv.aof.last_fsync = now_secs();
     }
     srv.aof.file = Some(file);
@@ -1090,6 +1133,9 @@ pub fn start(srv: &mut Server, in_exec: bool) -> Result<(), Failed> {
         }
     }
     srv.aof.last_fsync = now_secs();
+    if srv.aof.fsync_errno.swap(0, Ordering::Relaxed) != 0 {
+        crate::log::warning("AOF reopen, just ignore the AOF fsync error in bio job");
+    }
     if !srv.aof.last_write_ok {
         crate::log::warning("AOF reopen, just ignore the last error.");
         srv.aof.last_write_ok = true;
@@ -1125,14 +1171,16 @@ pub fn cron(srv: &mut Server) {
     srv.aof.no_fsync_on_rewrite = yes(srv, "no-appendfsync-on-rewrite");
     if srv.persist.bgsave.is_none() && srv.persist.loading.is_none() && srv.aof.rewrite.is_none() {
         if srv.aof.rewrite_scheduled {
-            let _ = rewrite_start(srv);
+            if !rewrite_limited(srv) {
+                let _ = rewrite_start(srv);
+            }
         } else if srv.aof.state == State::On {
             let perc = srv.config.get("auto-aof-rewrite-percentage").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             let min = srv.config.get("auto-aof-rewrite-min-size").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             if perc > 0 && srv.aof.current_size > min {
                 let base = srv.aof.base_size.max(1);
                 let growth = (srv.aof.current_size * 100 / base) as i64 - 100;
-                if growth >= perc as i64 {
+                if growth >= perc as i64 && !rewrite_limited(srv) {
                     crate::log::notice(&format!("Starting automatic rewriting of AOF on {growth}% growth"));
                     let _ = rewrite_start(srv);
                 }
@@ -1140,6 +1188,40 @@ pub fn cron(srv: &mut Server) {
         }
     }
     write_buf(srv, false);
+}
+
+/// After 3 failed rewrites in a row, automatic and scheduled ones wait 1,
+/// 2, 4 … 60 minutes (Redis's `aofRewriteLimited`); BGREWRITEAOF resets
+/// the count.
+fn rewrite_limited(srv: &mut Server) -> bool {
+    let a = &mut srv.aof;
+    if a.consecutive_failures < 3 {
+        a.limit_delay_minutes = 0;
+        a.limit_until = 0;
+        return false;
+    }
+    let now = srv.now_ms / 1000;
+    if a.limit_until != 0 {
+        if now < a.limit_until {
+            return true;
+        }
+        a.limit_until = 0;
+        return false;
+    }
+    a.limit_delay_minutes = if a.limit_delay_minutes == 0 { 1 } else { (a.limit_delay_minutes * 2).min(60) };
+    a.limit_until = now + a.limit_delay_minutes * 60;
+    crate::log::warning(&format!(
+        "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in {} minutes",
+        a.limit_delay_minutes
+    ));
+    true
+}
+
+/// CONFIG SET aof-disable-auto-gc no deletes the history files at once.
+pub fn auto_gc_changed(srv: &mut Server) {
+    if !yes(srv, "aof-disable-auto-gc") {
+        delete_history(srv);
+    }
 }
 
 /// SHUTDOWN: a rewrite is abandoned, the buffer written and fsynced.

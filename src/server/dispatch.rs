@@ -149,6 +149,13 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     {
         return Err((Some(id), CmdError::text(super::save::MISCONF)));
     }
+    // The AOF cannot be written (`server::aof`): Redis's MISCONF for it.
+    if !srv.aof.writes_ok()
+        && (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
+        && let Some(e) = super::aof::write_error(srv)
+    {
+        return Err((Some(id), CmdError::Other(e.into())));
+    }
     // No replicas can ever be good here: with `min-replicas-to-write` set,
     // writes (and an EXEC holding one) are refused, as Redis without replicas.
     if srv.replicas_missing && (spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE))) {

@@ -396,6 +396,82 @@ fn config_set_appendonly_yes_writes_a_base_then_restart_loads_it() {
 }
 
 #[test]
+fn auto_rewrite_on_growth() {
+    let dir = TempDir::new("aof");
+    let s = start_aof(
+        dir.path(),
+        &["--auto-aof-rewrite-percentage", "100", "--auto-aof-rewrite-min-size", "0", "--rdbcompression", "no"],
+    );
+    let mut c = s.conn();
+    assert_eq!(info_field(&mut c, "persistence", "aof_rewrites"), "0");
+    let big = "x".repeat(1000);
+    assert_eq!(c.cmd(&["SET", "big", &big]), ok());
+    // The cron sees the incr file more than double the base.
+    wait_for("the automatic rewrite", || info_field(&mut c, "persistence", "aof_rewrites") == "1");
+    wait_rewrite_done(&mut c);
+    assert!(manifest(dir.path()).starts_with("file appendonly.aof.2.base.rdb seq 2 type b\n"));
+    let base: u64 = info_field(&mut c, "persistence", "aof_base_size").parse().unwrap();
+    assert!(base > 1000, "{base}");
+    drop(s);
+    let s = start_aof(dir.path(), &[]);
+    assert_eq!(s.conn().cmd(&["STRLEN", "big"]), int(1000));
+}
+
+#[test]
+fn aof_disable_auto_gc_keeps_history_until_turned_off() {
+    let dir = TempDir::new("aof");
+    let s = start_aof(dir.path(), &["--aof-disable-auto-gc", "yes"]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
+    wait_rewrite_done(&mut c);
+    assert_eq!(
+        manifest(dir.path()),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.1.incr.aof seq 1 type h\n\
+         file appendonly.aof.1.base.rdb seq 1 type h\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert_eq!(files(dir.path()).len(), 5);
+    assert_eq!(c.cmd(&["CONFIG", "SET", "aof-disable-auto-gc", "no"]), ok());
+    assert_eq!(
+        manifest(dir.path()),
+        "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+    assert_eq!(
+        files(dir.path()),
+        ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"]
+    );
+}
+
+#[test]
+fn config_set_appendonly_yes_during_a_bgsave_or_in_multi_is_scheduled() {
+    let dir = TempDir::new("aof");
+    let s = start_in(dir.path(), &[]);
+    let mut c = s.conn();
+    for i in 0..5 {
+        assert_eq!(c.cmd(&["SET", &format!("k{i}"), "v"]), ok());
+    }
+    assert_eq!(c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "200000"]), ok());
+    assert_eq!(c.cmd(&["BGSAVE"]), simple("Background saving started"));
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), ok());
+    assert_eq!(info_field(&mut c, "persistence", "aof_enabled"), "1");
+    assert_eq!(info_field(&mut c, "persistence", "aof_rewrite_scheduled"), "1");
+    assert_eq!(c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "0"]), ok());
+    wait_rewrite_done(&mut c);
+    assert_eq!(c.cmd(&["SET", "after", "1"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "no"]), ok());
+    // Inside MULTI: scheduled too.
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["EXEC"]), Reply::Array(vec![ok()]));
+    wait_rewrite_done(&mut c);
+    assert_eq!(info_field(&mut c, "persistence", "aof_last_bgrewrite_status"), "ok");
+    assert_eq!(c.cmd(&["SET", "after2", "1"]), ok());
+    drop(s);
+    let s = start_aof(dir.path(), &[]);
+    assert_eq!(s.conn().cmd(&["DBSIZE"]), int(7));
+}
+
+#[test]
 fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     let dir = TempDir::new("aof");
     let s = start_aof(dir.path(), &[]);
