@@ -484,6 +484,9 @@ fn load_files(srv: &mut Server, m: &Manifest) -> Loaded {
     if total == 0 {
         return Loaded::Empty;
     }
+    if let Some(l) = srv.persist.loading.as_mut() {
+        l.total_bytes = total;
+    }
     let n = files.len();
     let mut ret = Loaded::Ok;
     let mut base_size = 0;
@@ -647,10 +650,21 @@ fn replay(srv: &mut Server, name: &str, path: &Path, data: &[u8], start: usize) 
     let mut client = Client::new(u64::MAX, String::new(), String::new(), -1, true);
     client.deny_blocking = true;
     let truncate_ok = yes(srv, "aof-load-truncated");
+    let key_delay = srv.config.get("key-load-delay").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let mut loops: u64 = 0;
     let mut pos = start;
     let mut valid_up_to = start;
     let mut valid_before_multi = start;
     let failure = loop {
+        // As Redis's `processEventsWhileBlocked`: while loading at startup
+        // other clients are served (LOADING) every 1024 commands.
+        if loops.is_multiple_of(1024)
+            && let Some(l) = srv.persist.loading.as_ref()
+        {
+            l.loaded_bytes.store(l.loaded_bytes.load(Ordering::Relaxed).max(pos as u64), Ordering::Relaxed);
+            super::busy::serve_clients(srv);
+        }
+        loops += 1;
         match next_command(data, pos) {
             Parse::Eof => {
                 if client.multi.is_some() {
@@ -675,6 +689,7 @@ fn replay(srv: &mut Server, name: &str, path: &Path, data: &[u8], start: usize) 
                 if truncate_ok {
                     valid_up_to = pos;
                 }
+                crate::persistence::writer::key_delay(key_delay, 1);
             }
             other => break Some(other),
         }
@@ -742,7 +757,10 @@ pub fn startup(srv: &mut Server) -> Result<(), String> {
         }
     }
     let started = std::time::Instant::now();
-    match load_quietly(srv, &m) {
+    super::save::loading_begin(srv, 0);
+    let loaded = load_quietly(srv, &m);
+    super::save::loading_end(srv);
+    match loaded {
         Loaded::Failed => return Err("AOF loading failed: exiting".into()),
         Loaded::NotExist => {}
         _ => crate::log::notice(&format!(

@@ -229,13 +229,12 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     crate::log::warning("Server initialized");
     // With `appendonly yes` the AOF is the dataset (dump.rdb is not read).
     let appendonly = server.borrow().config.appendonly;
-    let loading = if appendonly {
-        aof::startup(&mut server.borrow_mut())?;
-        None
-    } else {
-        save::start_loading(&mut server.borrow_mut())
-    };
+    let loading = if appendonly { None } else { save::start_loading(&mut server.borrow_mut()) };
     listener::start(&server, bound);
+    if appendonly {
+        // On this thread; clients connecting meanwhile get LOADING.
+        aof::startup(&mut server.borrow_mut())?;
+    }
     tokio::task::spawn_local(cron::run(server.clone()));
     tokio::task::spawn_local(save::run(server.clone()));
     tokio::task::spawn_local(memory::eviction_task(server.clone()));

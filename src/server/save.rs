@@ -768,6 +768,21 @@ fn log_loaded(srv: &mut Server, stats: &LoadStats, elapsed: Duration, at_startup
     srv.persist.last_load_expired = stats.expired;
 }
 
+/// Marks the dataset as loading (INFO `loading:1`, commands without the
+/// LOADING flag refused) for a load run on the command thread (the AOF).
+/// The counter is the progress to update.
+pub fn loading_begin(srv: &mut Server, total_bytes: u64) -> Arc<AtomicU64> {
+    let progress = Arc::new(AtomicU64::new(0));
+    srv.persist.loading =
+        Some(Loading { start_unix: now_secs(), started: Instant::now(), total_bytes, loaded_bytes: progress.clone() });
+    progress
+}
+
+/// The end of `loading_begin`.
+pub fn loading_end(srv: &mut Server) {
+    srv.persist.loading = None;
+}
+
 type LoadOutcome = Result<Option<(Vec<Db>, LoadStats)>, LoadError>;
 
 /// Starts loading `dir/dbfilename` on a thread, into fresh databases;

@@ -472,6 +472,45 @@ fn config_set_appendonly_yes_during_a_bgsave_or_in_multi_is_scheduled() {
 }
 
 #[test]
+fn clients_get_loading_while_the_aof_loads() {
+    let dir = TempDir::new("aof");
+    {
+        let s = start_aof(dir.path(), &[]);
+        let mut c = s.conn();
+        for i in 0..3000 {
+            c.send(&["SET", &format!("k{i}"), "v"]);
+        }
+        for _ in 0..3000 {
+            assert_eq!(c.read_reply(), ok());
+        }
+    }
+    // 1 ms per command: about 3 s of loading, clients served every 1024.
+    let port = free_port();
+    let mut child = Command::new(server_bin())
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes"])
+        .args(["--key-load-delay", "1000", "--dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut c = loop {
+        if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            drop(stream);
+            break Conn::connect(port);
+        }
+        assert!(Instant::now() < deadline, "no listener");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(c.cmd(&["GET", "k1"]), err("LOADING Redis is loading the dataset in memory"));
+    assert_eq!(info_field(&mut c, "persistence", "loading"), "1");
+    wait_for("the load to end", || info_field(&mut c, "persistence", "loading") == "0");
+    assert_eq!(c.cmd(&["DBSIZE"]), int(3000));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
 fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     let dir = TempDir::new("aof");
     let s = start_aof(dir.path(), &[]);
