@@ -78,8 +78,10 @@ pub struct Aof {
     /// The errno of the last background fsync if it failed, else 0
     /// (Redis's `aof_bio_fsync_status`).
     fsync_errno: Arc<AtomicI32>,
-    /// The error of the last failed write (`aof_last_write_errno`).
+    /// The error of the last failed write (`aof_last_write_errno`), and
+    /// when one was last logged (Unix s).
     last_write_error: String,
+    last_write_error_log: u64,
     /// `aofRewriteLimited`: minutes of the current delay, and until when
     /// (Unix s) automatic and scheduled rewrites wait.
     limit_delay_minutes: u64,
@@ -267,7 +269,12 @@ pub fn write_buf(srv: &mut Server, force: bool) {
                 }
             }
             Err(e) => {
-                crate::log::warning(&format!("Error writing to the AOF file: {}", strerror(&e)));
+                // Logged at most every 30 s (Redis's AOF_WRITE_LOG_ERROR_RATE):
+                // the cron retries 10 times a second.
+                if now.saturating_sub(a.last_write_error_log) > 30 {
+                    a.last_write_error_log = now;
+                    crate::log::warning(&format!("Error writing to the AOF file: {}", strerror(&e)));
+                }
                 a.last_write_error = strerror(&e);
                 // What was written of a short write is cut off again.
                 let _ = file.set_len(a.last_incr_size);

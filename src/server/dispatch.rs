@@ -150,7 +150,9 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
         return Err((Some(id), CmdError::text(super::save::MISCONF)));
     }
     // The AOF cannot be written (`server::aof`): Redis's MISCONF for it.
-    if !srv.aof.writes_ok()
+    // (The AOF on implies propagation: one test of a flag when unused.)
+    if srv.repl.propagate
+        && !srv.aof.writes_ok()
         && (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
         && let Some(e) = super::aof::write_error(srv)
     {

@@ -511,6 +511,28 @@ fn clients_get_loading_while_the_aof_loads() {
 }
 
 #[test]
+fn writes_get_misconf_while_the_aof_cannot_be_written() {
+    let dir = TempDir::new("aof");
+    let s = start_aof(dir.path(), &["--appendfsync", "everysec"]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    // The next incr file is /dev/full: every write fails with ENOSPC.
+    std::os::unix::fs::symlink("/dev/full", aofdir(dir.path()).join("appendonly.aof.2.incr.aof")).unwrap();
+    assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
+    wait_rewrite_done(&mut c);
+    // The write fails after the command ran (as in Redis, its reply is sent).
+    assert_eq!(c.cmd(&["SET", "k1", "v"]), ok());
+    let misconf = err("MISCONF Errors writing to the AOF file: No space left on device");
+    assert_eq!(c.cmd(&["SET", "k2", "v"]), misconf);
+    assert_eq!(c.cmd(&["PING"]), misconf);
+    assert_eq!(c.cmd(&["GET", "k"]), bulk("v"));
+    assert_eq!(info_field(&mut c, "persistence", "aof_last_write_status"), "err");
+    // Turning the AOF off lifts it.
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "no"]), ok());
+    assert_eq!(c.cmd(&["SET", "k2", "v"]), ok());
+}
+
+#[test]
 fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     let dir = TempDir::new("aof");
     let s = start_aof(dir.path(), &[]);
