@@ -133,6 +133,7 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             }
         }
     }
+    crate::server::aof::config_changed(ctx.srv);
     if ctx.srv.config.get("aof-disable-auto-gc") != old.get("aof-disable-auto-gc") {
         crate::server::aof::auto_gc_changed(ctx.srv);
     }

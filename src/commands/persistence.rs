@@ -186,7 +186,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let shares = access.shared_ints;
     let deleted = replace && db.remove(key, now).is_some();
     let at = if ttl != 0 && !absttl { ttl.saturating_add(now as i64) } else { ttl };
-    if ttl != 0 && at <= now as i64 {
+    if ttl != 0 && at <= now as i64 && !db.loading {
         // Already expired: only the deletion of the old value remains.
         if deleted {
             ctx.srv.dirty += 1;

@@ -736,9 +736,17 @@ fn replay(srv: &mut Server, name: &str, path: &Path, data: &[u8], start: usize) 
 /// expiry log emptied: nothing loaded is fed back to the AOF or replicas.
 fn load_quietly(srv: &mut Server, m: &Manifest) -> Loaded {
     let propagate = std::mem::replace(&mut srv.repl.propagate, false);
+    for db in &mut srv.keyspace.dbs {
+        db.loading = true;
+    }
+    // INFO `loading:1`; other clients get LOADING (startup and DEBUG
+    // LOADAOF alike, as Redis's `startLoading`).
+    super::save::loading_begin(srv, 0);
     let ret = load_files(srv, m);
+    super::save::loading_end(srv);
     srv.repl.propagate = propagate;
     for db in &mut srv.keyspace.dbs {
+        db.loading = false;
         db.expired_log.clear();
     }
     srv.dirty = 0;
@@ -764,11 +772,9 @@ pub fn startup(srv: &mut Server) -> Result<(), String> {
         }
     }
     let started = std::time::Instant::now();
-    super::save::loading_begin(srv, 0);
-    let loaded = load_quietly(srv, &m);
-    super::save::loading_end(srv);
-    match loaded {
-        Loaded::Failed => return Err("AOF loading failed: exiting".into()),
+    match load_quietly(srv, &m) {
+        // Redis's last line before exiting is the loader's own (logged).
+        Loaded::Failed => return Err(String::new()),
         Loaded::NotExist => {}
         _ => crate::log::notice(&format!(
             "DB loaded from append only file: {:.3} seconds",
@@ -1123,6 +1129,12 @@ pub fn bgrewriteaof(srv: &mut Server, in_exec: bool) -> Result<&'static str, cra
 // ---------------------------------------------------------------------------
 // Runtime switches, cron, shutdown, INFO
 // ---------------------------------------------------------------------------
+
+/// CONFIG SET changed something: the flags the write path caches.
+pub fn config_changed(srv: &mut Server) {
+    srv.aof.timestamps = yes(srv, "aof-timestamp-enabled");
+    srv.aof.no_fsync_on_rewrite = yes(srv, "no-appendfsync-on-rewrite");
+}
 
 /// CONFIG SET appendonly yes (`startAppendOnly`).
 pub fn start(srv: &mut Server, in_exec: bool) -> Result<(), Failed> {

@@ -224,7 +224,16 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     if let Some(f) = lifecycle.on_listening {
         f(&server.borrow());
     }
-    crate::log::notice(&format!("Running mode=standalone, port={port}."));
+    if server.borrow().config.always_show_logo {
+        // Redis draws its ASCII logo here; its facts, on one line (Redis's
+        // Tcl harness waits for " PID: <pid>").
+        crate::log::notice(&format!(
+            "Redis {REDIS_VERSION} 64 bit, Running in standalone mode, Port: {port}, PID: {}",
+            std::process::id()
+        ));
+    } else {
+        crate::log::notice(&format!("Running mode=standalone, port={port}."));
+    }
     listener::check_tcp_backlog(backlog);
     crate::log::warning("Server initialized");
     // With `appendonly yes` the AOF is the dataset (dump.rdb is not read).

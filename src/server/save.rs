@@ -723,16 +723,35 @@ pub fn debug_reload(srv: &mut Server, nosave: bool, noflush: bool, merge: bool) 
 /// dataset, FUNCTION libraries included. Returns the bytes it took (an
 /// old-style AOF continues with commands after them).
 pub fn load_rdb_preamble(srv: &mut Server, data: &[u8]) -> Result<usize, String> {
+    // Keys already expired are loaded too (Redis's RDBFLAGS_AOF_PREAMBLE):
+    // the commands after the base may still touch them.
     let opts = LoadOptions {
-        now_ms: unix_ms(),
+        now_ms: 0,
         verify_checksum: srv.config.rdbchecksum,
         replace_duplicates: false,
         key_delay: delay(srv, "key-load-delay"),
         encodings: crate::persistence::values::Encodings::from_config(&srv.config),
     };
+    let now = unix_ms();
     let started = Instant::now();
     let mut src = crate::persistence::decode::Source::new(data);
-    let mut stats = load::load(&mut src, &mut srv.keyspace.dbs, &opts).map_err(|e| e.to_string())?;
+    let databases = srv.keyspace.dbs.len();
+    let dbs = &mut srv.keyspace.dbs;
+    let mut stats = load::read_records(&mut src, databases, &opts, |event| {
+        let r = match event {
+            load::Event::Resize { db, keys } => {
+                dbs[db].reserve(keys.min(1 << 24) as usize);
+                return Ok(());
+            }
+            load::Event::Key(r) => r,
+        };
+        let value = crate::persistence::values::into_value(r.value, &opts.encodings)?;
+        let key = crate::keyspace::CompactBytes::new(r.key);
+        dbs[r.db]
+            .load_insert(key, value, r.expire.unwrap_or(0), r.idle, now)
+            .map_err(|_| LoadError::Duplicate { key: r.key.to_vec(), db: r.db })
+    })
+    .map_err(|e| e.to_string())?;
     install_functions(srv, &mut stats, RestorePolicy::Replace)?;
     log_loaded(srv, &stats, started.elapsed(), false);
     Ok(src.offset() as usize)

@@ -533,6 +533,42 @@ fn writes_get_misconf_while_the_aof_cannot_be_written() {
 }
 
 #[test]
+fn nothing_expires_while_the_aof_loads() {
+    // As Redis: a TTL already past is set, not acted on, and later commands
+    // see the key; it expires after the load.
+    let dir = TempDir::new("aof");
+    std::fs::create_dir(aofdir(dir.path())).unwrap();
+    std::fs::write(aofdir(dir.path()).join("appendonly.aof.manifest"), "file appendonly.aof.1.incr.aof seq 1 type i\n")
+        .unwrap();
+    std::fs::write(
+        aofdir(dir.path()).join("appendonly.aof.1.incr.aof"),
+        "*3\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n$3\r\nfoo\r\n*3\r\n$9\r\nPEXPIREAT\r\n$4\r\nlist\r\n$4\r\n1000\r\n\
+         *3\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n$3\r\nbar\r\n",
+    )
+    .unwrap();
+    let s = start_aof(dir.path(), &[]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["LLEN", "list"]), int(0));
+    assert_eq!(c.cmd(&["DBSIZE"]), int(0));
+    drop(s);
+    // A key of the base whose TTL passed after a command of the incr file
+    // touched it: gone, not brought back without its TTL.
+    let dir = TempDir::new("aof");
+    {
+        let s = start_aof(dir.path(), &[]);
+        let mut c = s.conn();
+        assert_eq!(c.cmd(&["SET", "k", "1", "PX", "1000"]), ok());
+        assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
+        wait_rewrite_done(&mut c);
+        assert_eq!(c.cmd(&["INCR", "k"]), int(2));
+    }
+    std::thread::sleep(Duration::from_millis(1100));
+    let s = start_aof(dir.path(), &[]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["GET", "k"]), nil());
+}
+
+#[test]
 fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     let dir = TempDir::new("aof");
     let s = start_aof(dir.path(), &[]);
