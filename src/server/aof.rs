@@ -16,12 +16,21 @@
 //! (Redis's bio job), `no` leaves it to the kernel.
 //!
 //! **Rewrite.** BGREWRITEAOF opens a new incr file (new manifest) and
-//! starts a BGSAVE of kind `AofBase` whose file becomes the new base when
-//! it ends; the older base and incr files become history and are deleted.
+//! starts a BGSAVE of kind `aof` (`save::bgsave_start_aof`) whose file
+//! becomes the new base when it ends (with `aof-use-rdb-preamble no` a
+//! thread first turns it into commands, `persistence::aof_rewrite`); the
+//! older base and incr files become history and are deleted. A write or
+//! fsync error makes writes answer MISCONF until one succeeds.
 //!
-//! **Loading.** At startup with `appendonly yes` the manifest's base (an
-//! RDB through the RDB loader, or commands) and incr files are replayed:
-//! commands run through `dispatch::run_loaded` as a fake client.
+//! **Loading.** At startup with `appendonly yes` (and DEBUG LOADAOF) the
+//! manifest's base (an RDB through the RDB loader, or commands) and incr
+//! files are replayed: commands run through `dispatch::run_loaded` as a
+//! fake client, with propagation off and nothing expiring (`Db::loading`,
+//! as Redis while `server.loading`); every 1,024 commands other clients
+//! are served and get LOADING (`busy::serve_clients`).
+//!
+//! May import: the server state and its modules, `persistence` (manifest,
+//! the commands base), `config`.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
