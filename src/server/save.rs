@@ -628,7 +628,10 @@ pub struct ShutdownSaveFailed;
 /// SHUTDOWN's persistence step, as Redis's `finishShutdown`: abandon a
 /// BGSAVE, then save if wanted.
 pub fn shutdown_save(srv: &mut Server, save: bool, nosave: bool, force: bool) -> Result<(), ShutdownSaveFailed> {
-    super::aof::shutdown(srv);
+    if super::aof::shutdown(srv, force).is_err() {
+        crate::log::warning("Errors trying to shut down the server. Check the logs for more information.");
+        return Err(ShutdownSaveFailed);
+    }
     if abort_bgsave(srv) {
         crate::log::warning("There is a child saving an .rdb. Killing it!");
     }

@@ -569,6 +569,23 @@ fn nothing_expires_while_the_aof_loads() {
 }
 
 #[test]
+fn shutdown_refused_while_the_first_rewrite_runs_unless_forced() {
+    let dir = TempDir::new("aof");
+    let mut s = start_in(dir.path(), &[]);
+    let mut c = s.conn();
+    for i in 0..3 {
+        assert_eq!(c.cmd(&["SET", &format!("k{i}"), "v"]), ok());
+    }
+    assert_eq!(c.cmd(&["CONFIG", "SET", "rdb-key-save-delay", "1000000"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), ok());
+    assert_eq!(c.cmd(&["SHUTDOWN"]), err("ERR Errors trying to SHUTDOWN. Check logs."));
+    assert_eq!(c.cmd(&["PING"]), simple("PONG"));
+    assert!(c.try_read_reply_after(&["SHUTDOWN", "FORCE"]).is_none());
+    let status = s.child.wait().expect("exit");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
 fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     let dir = TempDir::new("aof");
     let s = start_aof(dir.path(), &[]);

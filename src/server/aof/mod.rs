@@ -527,14 +527,26 @@ pub fn auto_gc_changed(srv: &mut Server) {
 }
 
 /// SHUTDOWN: a rewrite is abandoned, the buffer written and fsynced.
-pub fn shutdown(srv: &mut Server) {
+/// Refused (without FORCE) while the first rewrite after CONFIG SET
+/// appendonly yes runs: the dataset would be lost (Redis's
+/// `prepareForShutdown`).
+pub fn shutdown(srv: &mut Server, force: bool) -> Result<(), Failed> {
     if srv.aof.rewrite.is_some() {
+        if srv.aof.state == State::WaitRewrite {
+            if !force {
+                crate::log::warning("Writing initial AOF, can't exit.");
+                return Err(Failed);
+            }
+            crate::log::warning("Writing initial AOF. Exit anyway.");
+        }
+        crate::log::warning("There is a child rewriting the AOF. Killing it!");
         kill_rewrite(srv);
     }
     if srv.aof.on() {
         crate::log::notice("Calling fsync() on the AOF file.");
         flush_and_sync(srv);
     }
+    Ok(())
 }
 
 /// The AOF fields of INFO persistence, in Redis's order, after the RDB
