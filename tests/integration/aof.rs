@@ -586,6 +586,39 @@ fn shutdown_refused_while_the_first_rewrite_runs_unless_forced() {
 }
 
 #[test]
+fn bgrewriteaof_with_the_aof_off_writes_only_a_base() {
+    // Redis's "AOF rewrite doesn't open new aof when AOF turn off" and
+    // "AOF can produce consecutive sequence number after reload".
+    let dir = TempDir::new("aof");
+    let s = start_aof(dir.path(), &[]);
+    let mut c = s.conn();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "no"]), ok());
+    assert_eq!(c.cmd(&["SET", "k2", "v2"]), ok());
+    assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
+    wait_rewrite_done(&mut c);
+    assert_eq!(manifest(dir.path()), "file appendonly.aof.2.base.rdb seq 2 type b\n");
+    assert_eq!(files(dir.path()), ["appendonly.aof.2.base.rdb", "appendonly.aof.manifest"]);
+    assert_eq!(c.cmd(&["DEBUG", "LOADAOF"]), ok());
+    assert_eq!(c.cmd(&["GET", "k2"]), bulk("v2"));
+    // On again: a new base, and (the manifest read back by DEBUG LOADAOF
+    // had no incr file) incr numbering from 1.
+    assert_eq!(c.cmd(&["CONFIG", "SET", "appendonly", "yes"]), ok());
+    wait_rewrite_done(&mut c);
+    assert_eq!(
+        manifest(dir.path()),
+        "file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
+    );
+    assert_eq!(c.cmd(&["DEBUG", "LOADAOF"]), ok());
+    assert_eq!(c.cmd(&["BGREWRITEAOF"]), simple("Background append only file rewriting started"));
+    wait_rewrite_done(&mut c);
+    assert_eq!(
+        manifest(dir.path()),
+        "file appendonly.aof.4.base.rdb seq 4 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+    );
+}
+
+#[test]
 fn debug_loadaof_reloads_the_dataset_from_the_aof() {
     let dir = TempDir::new("aof");
     let s = start_aof(dir.path(), &[]);
