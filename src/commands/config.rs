@@ -119,6 +119,24 @@ fn set(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.srv.config = old;
         return Err(e);
     }
+    // Redis's `updateAppendonly`.
+    if ctx.srv.config.appendonly != old.appendonly {
+        if old.appendonly {
+            crate::server::aof::stop(ctx.srv);
+        } else {
+            let in_exec = !ctx.may_block();
+            if crate::server::aof::start(ctx.srv, in_exec).is_err() {
+                ctx.srv.config = old;
+                return Err(CmdError::err(
+                    "CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
+                ));
+            }
+        }
+    }
+    crate::server::aof::config_changed(ctx.srv);
+    if ctx.srv.config.get("aof-disable-auto-gc") != old.get("aof-disable-auto-gc") {
+        crate::server::aof::auto_gc_changed(ctx.srv);
+    }
     if ctx.srv.config.requirepass != old.requirepass {
         let pass = ctx.srv.config.requirepass.clone();
         ctx.srv.acl.set_default_password(&pass);

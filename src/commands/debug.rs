@@ -194,6 +194,9 @@ fn debug(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         for d in digests {
             out.simple(&d);
         }
+    } else if is(sub, "loadaof") && argc == 2 {
+        crate::server::aof::debug_loadaof(ctx.srv);
+        ctx.out().ok();
     } else if is(sub, "reload") {
         if args[2..].iter().any(|o| !(is(o, "merge") || is(o, "noflush") || is(o, "nosave"))) {
             return Err(CmdError::err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."));

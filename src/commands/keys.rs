@@ -484,7 +484,8 @@ fn expire_generic(ctx: &mut Ctx, args: &[Bytes], relative: bool, seconds: bool, 
         ctx.out().int(0);
         return Ok(());
     }
-    let deleted = when <= now as i64;
+    // While the AOF loads, a time already past is set, not deleted.
+    let deleted = when <= now as i64 && !db.loading;
     if deleted {
         db.remove(key, now);
     } else {

@@ -1,5 +1,6 @@
-//! SAVE BGSAVE LASTSAVE DUMP RESTORE. The work is in `server::save` (the
-//! snapshot) and `persistence::dump` (the payload format).
+//! SAVE BGSAVE BGREWRITEAOF LASTSAVE DUMP RESTORE. The work is in
+//! `server::save` (the snapshot), `server::aof` (the append-only file) and
+//! `persistence::dump` (the payload format).
 
 use crate::config::notify as N;
 use bytes::Bytes;
@@ -26,6 +27,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         "O(1)",
         "[SCHEDULE]",
     ),
+    CommandSpec::new("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, Group::Server, bgrewriteaof).doc(
+        "1.0.0",
+        "Asynchronously rewrite the append-only file",
+        "O(1)",
+        "",
+    ),
     CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, Group::Server, lastsave)
         .acl(acl::ADMIN | acl::DANGEROUS)
         .doc("1.0.0", "Get the UNIX time stamp of the last successful save to disk", "O(1)", ""),
@@ -50,8 +57,13 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 const IN_PROGRESS: &str = "Background save already in progress";
 
+/// Is a BGSAVE (not an AOF rewrite) running?
+fn rdb_bgsave_running(ctx: &Ctx) -> bool {
+    ctx.srv.persist.bgsave.as_ref().is_some_and(|b| !b.aof)
+}
+
 fn save_cmd(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    if ctx.srv.persist.bgsave.is_some() {
+    if rdb_bgsave_running(ctx) {
         return Err(CmdError::err(IN_PROGRESS));
     }
     ctx.srv.persist.saves += 1;
@@ -66,20 +78,32 @@ fn bgsave(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         2 if is(&args[1], "schedule") => true,
         _ => return Err(CmdError::Syntax),
     };
-    if ctx.srv.persist.bgsave.is_some() {
+    if rdb_bgsave_running(ctx) {
         return Err(CmdError::err(IN_PROGRESS));
     }
-    // Inside EXEC the save is scheduled (Redis never forks there); there is
-    // no other child process that SCHEDULE would wait for.
+    // Inside EXEC the save is scheduled (Redis never forks there); while
+    // an AOF rewrite runs, only with SCHEDULE.
     let in_exec = !ctx.may_block();
-    if in_exec {
-        ctx.srv.persist.scheduled = true;
-        ctx.out().simple("Background saving scheduled");
-        return Ok(());
+    if ctx.srv.persist.bgsave.is_some() || in_exec {
+        if schedule || in_exec {
+            ctx.srv.persist.scheduled = true;
+            ctx.out().simple("Background saving scheduled");
+            return Ok(());
+        }
+        return Err(CmdError::err(
+            "Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to \
+             schedule a BGSAVE whenever possible.",
+        ));
     }
-    let _ = schedule;
     save::bgsave_start(ctx.srv).map_err(|_| CmdError::text("ERR"))?;
     ctx.out().simple("Background saving started");
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
+    let in_exec = !ctx.may_block();
+    let reply = crate::server::aof::bgrewriteaof(ctx.srv, in_exec)?;
+    ctx.out().simple(reply);
     Ok(())
 }
 
@@ -162,7 +186,7 @@ fn restore(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let shares = access.shared_ints;
     let deleted = replace && db.remove(key, now).is_some();
     let at = if ttl != 0 && !absttl { ttl.saturating_add(now as i64) } else { ttl };
-    if ttl != 0 && at <= now as i64 {
+    if ttl != 0 && at <= now as i64 && !db.loading {
         // Already expired: only the deletion of the old value remains.
         if deleted {
             ctx.srv.dirty += 1;

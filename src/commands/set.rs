@@ -400,7 +400,7 @@ fn spop_count(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     out.set(count);
     let remaining = size - count;
     // Replicated as one SREM per popped member (Redis's `alsoPropagate`).
-    let mut popped: Option<Vec<Bytes>> = srv.repl.active.then(Vec::new);
+    let mut popped: Option<Vec<Bytes>> = srv.repl.propagate.then(Vec::new);
     if remaining * 5 > count {
         for _ in 0..count {
             let m = s.remove_nth(srv.rng.below(s.len() as u64) as usize);

@@ -402,7 +402,7 @@ fn getex(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     out.bulk(value);
     match (at, opts.expire) {
-        (Some(at), ExpireOpt::ExAt | ExpireOpt::PxAt) if at <= now => {
+        (Some(at), ExpireOpt::ExAt | ExpireOpt::PxAt) if at <= now && !db.loading => {
             db.remove(key, now);
             ctx.srv.dirty += 1;
             ctx.notify(N::GENERIC, "del", key);

@@ -446,12 +446,12 @@ pub static DIRECTIVES: &[Directive] = &[
     d("repl-disable-tcp-nodelay", None, M, yes(false, None)),
     d("repl-diskless-sync", None, M, yes(true, None)),
     d("aof-rewrite-incremental-fsync", None, M, yes(true, None)),
-    d("no-appendfsync-on-rewrite", None, M, yes(false, None)),
+    d("no-appendfsync-on-rewrite", None, M | I, yes(false, None)),
     d("cluster-require-full-coverage", None, M, yes(true, None)),
     d("rdb-save-incremental-fsync", None, M | I, yes(true, fb!(rdb_save_incremental_fsync))),
-    d("aof-load-truncated", None, M, yes(true, None)),
-    d("aof-use-rdb-preamble", None, M, yes(true, None)),
-    d("aof-timestamp-enabled", None, M, yes(false, None)),
+    d("aof-load-truncated", None, M | I, yes(true, None)),
+    d("aof-use-rdb-preamble", None, M | I, yes(true, None)),
+    d("aof-timestamp-enabled", None, M | I, yes(false, None)),
     d("cluster-replica-no-failover", Some("cluster-slave-no-failover"), M, yes(false, None)),
     d("replica-lazy-flush", Some("slave-lazy-flush"), M, yes(false, None)),
     d("replica-serve-stale-data", Some("slave-serve-stale-data"), M, yes(true, None)),
@@ -461,7 +461,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("activedefrag", None, M, Kind::Bool { default: false, field: None, check: Some(no_active_defrag) }),
     d("syslog-enabled", None, IMM, yes(false, fb!(syslog_enabled))),
     d("cluster-enabled", None, IMM, yes(false, None)),
-    d("appendonly", None, M | DENY_LOADING, yes(false, fb!(appendonly))),
+    d("appendonly", None, M | I | DENY_LOADING, yes(false, fb!(appendonly))),
     d("cluster-allow-reads-when-down", None, M, yes(false, None)),
     d("cluster-allow-pubsubshard-when-down", None, M, yes(true, None)),
     d("crash-log-enabled", None, M, yes(true, None)),
@@ -471,7 +471,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("cluster-allow-replica-migration", None, M, yes(true, None)),
     d("replica-announced", None, M, yes(true, None)),
     d("latency-tracking", None, M, yes(true, fb!(latency_tracking))),
-    d("aof-disable-auto-gc", None, M, yes(false, None)),
+    d("aof-disable-auto-gc", None, M | I, yes(false, None)),
     d("replica-ignore-disk-write-errors", None, M, yes(false, None)),
     // String directives.
     d("aclfile", None, IMM, text("", fstr!(aclfile))),
@@ -492,13 +492,13 @@ pub static DIRECTIVES: &[Directive] = &[
     d(
         "appendfilename",
         None,
-        IMM,
+        IMM | I,
         Kind::Str { default: "appendonly.aof", field: fstr!(appendfilename), check: Some(valid_appendfilename) },
     ),
     d(
         "appenddirname",
         None,
-        IMM,
+        IMM | I,
         Kind::Str { default: "appendonlydir", field: fstr!(appenddirname), check: Some(valid_appenddirname) },
     ),
     d("server_cpulist", None, IMM | N, text("", None)),
@@ -535,7 +535,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d(
         "appendfsync",
         None,
-        M,
+        M | I,
         choice(AppendFsync::VALUES, AppendFsync::EverySec as i64, fenum!(appendfsync, AppendFsync)),
     ),
     d("oom-score-adj", None, M, choice(OOM_SCORE_ADJ, 0, None)),
@@ -596,7 +596,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("databases", None, IMM | I, int(1, INT_MAX, 16, fnum!(databases, usize))),
     d("port", None, M | I, int(0, 65535, 6379, fnum!(port, u16))),
     d("io-threads", None, IMM, int(1, 128, 1, None)),
-    d("auto-aof-rewrite-percentage", None, M, int(0, INT_MAX, 100, None)),
+    d("auto-aof-rewrite-percentage", None, M | I, int(0, INT_MAX, 100, None)),
     d("cluster-replica-validity-factor", Some("cluster-slave-validity-factor"), M, int(0, INT_MAX, 10, None)),
     d(
         "list-max-listpack-size",
@@ -694,7 +694,7 @@ pub static DIRECTIVES: &[Directive] = &[
     d("maxmemory-clients", None, M, num(-100, LONG_MAX, 0, Unit::MemoryOrPercent, false, None)),
     // time_t and off_t directives.
     d("repl-backlog-ttl", None, M, int(0, LONG_MAX, 3600, None)),
-    d("auto-aof-rewrite-min-size", None, M, mem(0, LONG_MAX, 64 * MB, None)),
+    d("auto-aof-rewrite-min-size", None, M | I, mem(0, LONG_MAX, 64 * MB, None)),
     d("loading-process-events-interval-bytes", None, M | HIDDEN, int(1024, INT_MAX, 2 * MB, None)),
     // TLS directives (Redis built with TLS, as Debian's).
     d(

@@ -121,6 +121,10 @@ pub struct Db {
     /// deleting them (Redis's `expireIfNeeded` during CLIENT PAUSE). Writes
     /// still delete them.
     pub keep_expired: bool,
+    /// The AOF is being replayed into this table: nothing expires (Redis's
+    /// `keyIsExpired` while `server.loading`); commands set TTLs already
+    /// past instead of deleting (`checkAlreadyExpired`).
+    pub loading: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
     /// Replication is on: keys deleted because they expired are logged in
@@ -155,6 +159,7 @@ impl Db {
             detached: Vec::new(),
             record_events: 0,
             keep_expired: false,
+            loading: false,
             events: Vec::new(),
             log_expired: false,
             expired_log: Vec::new(),
@@ -224,7 +229,7 @@ impl Db {
     fn check_live_as(&mut self, h: u64, key: &[u8], now: u64, write: bool) -> bool {
         match self.dict.find(h, key) {
             None => false,
-            Some(n) if n.expire != 0 && now > n.expire => {
+            Some(n) if n.expire != 0 && now > n.expire && !self.loading => {
                 if write || !self.keep_expired {
                     self.delete_expired(h, key);
                 }
@@ -716,7 +721,7 @@ impl Db {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
         match self.dict.find(h, key) {
-            Some(n) if n.expire != 0 && now > n.expire => {
+            Some(n) if n.expire != 0 && now > n.expire && !self.loading => {
                 if !self.keep_expired {
                     self.delete_expired(h, key);
                 }

@@ -95,12 +95,17 @@ pub fn binary_double(out: &mut Vec<u8>, v: f64) {
 
 /// The file header: magic, version, and the AUX fields Redis 7.0 writes.
 pub fn header(out: &mut Vec<u8>, ctime_secs: u64, used_mem: u64) {
+    header_with(out, ctime_secs, used_mem, false);
+}
+
+/// The header; `aof_base`: the file is an AOF base (`aof-base` 1).
+pub fn header_with(out: &mut Vec<u8>, ctime_secs: u64, used_mem: u64, aof_base: bool) {
     out.extend_from_slice(format!("REDIS{:04}", format::RDB_VERSION).as_bytes());
     aux(out, b"redis-ver", |o| string(o, crate::server::REDIS_VERSION.as_bytes(), false));
     aux(out, b"redis-bits", |o| int_string(o, usize::BITS as i64));
     aux(out, b"ctime", |o| int_string(o, ctime_secs as i64));
     aux(out, b"used-mem", |o| int_string(o, used_mem as i64));
-    aux(out, b"aof-base", |o| int_string(o, 0));
+    aux(out, b"aof-base", |o| int_string(o, i64::from(aof_base)));
 }
 
 fn aux(out: &mut Vec<u8>, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {

@@ -21,6 +21,8 @@
 //! May import `keyspace`, `types`, `util` and the server's version string;
 //! knows nothing of clients or sockets.
 
+pub mod aof_manifest;
+pub mod aof_rewrite;
 pub mod crc64;
 pub mod decode;
 pub mod dump;

@@ -118,6 +118,10 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
             client.obuf_pending = pending.len();
             let stall = stall_point(&srv.config, &client);
             run_buffered(&mut srv, &mut client, &mut args, stall);
+            // Redis's `beforeSleep`: the AOF is written before the replies.
+            if super::aof::needs_flush(&srv) {
+                super::aof::write_buf(&mut srv, false);
+            }
             if srv.tracking_on {
                 // Redis's `beforeSleep`: BCAST invalidations once per batch.
                 super::tracking::broadcast(&mut srv, Some(&mut client));

@@ -54,6 +54,7 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             last_resize = now;
         }
         super::save::cron(srv);
+        super::aof::cron(srv);
         super::replication::cron(srv);
         if !srv.migrate_targets.is_empty() {
             srv.migrate_targets.cron(now / 1000);

@@ -149,6 +149,15 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     {
         return Err((Some(id), CmdError::text(super::save::MISCONF)));
     }
+    // The AOF cannot be written (`server::aof`): Redis's MISCONF for it.
+    // (The AOF on implies propagation: one test of a flag when unused.)
+    if srv.repl.propagate
+        && !srv.aof.writes_ok()
+        && (spec.has(flags::WRITE) || entry.fullname == "ping" || exec_queued(|s| s.has(flags::WRITE)))
+        && let Some(e) = super::aof::write_error(srv)
+    {
+        return Err((Some(id), CmdError::Other(e.into())));
+    }
     // No replicas can ever be good here: with `min-replicas-to-write` set,
     // writes (and an EXEC holding one) are refused, as Redis without replicas.
     if srv.replicas_missing && (spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE))) {
@@ -335,6 +344,21 @@ pub fn call_again(srv: &mut Server, client: &mut Client, id: usize, args: &[Byte
     }
 }
 
+/// Runs a command read from the AOF (Redis's `loadSingleAppendOnlyFile`):
+/// no checks, commands after MULTI are queued, the reply is dropped, the
+/// call is not counted. False for an unknown command.
+pub fn run_loaded(srv: &mut Server, client: &mut Client, args: &[Bytes]) -> bool {
+    let Ok(id) = resolve(args) else { return false };
+    let spec = commands::table().entries[id].spec;
+    if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
+        queue(client, id, args);
+    } else {
+        run(srv, client, id, args, false, unix_us());
+    }
+    client.out.buf.clear();
+    true
+}
+
 /// Runs the handler; `started` is a clock reading (Unix µs) taken just
 /// before. The reading at the end times the command and is kept in
 /// `srv.clock_us` as the start of the next command of the same batch, so a
@@ -345,11 +369,13 @@ fn run(srv: &mut Server, client: &mut Client, id: usize, args: &[Bytes], count_c
     client.last_cmd = Some(id);
     // Replication (`server::replication`): one test when no replica ever
     // attached.
-    let repl = if srv.repl.active { Some(super::replication::before_call(srv)) } else { None };
+    let repl = if srv.repl.propagate { Some(super::replication::before_call(srv)) } else { None };
     let reply_start = client.out.len();
     let result = (spec.handler)(&mut Ctx { srv, client }, args);
     if let Some(saved) = repl {
-        super::replication::after_call(srv, client, args, srv.dirty != dirty_before, saved);
+        // As Redis's `call`: a command that lowered `dirty` (SAVE, DEBUG
+        // RELOAD/LOADAOF reset it) changed nothing to propagate.
+        super::replication::after_call(srv, client, args, srv.dirty > dirty_before, saved);
     }
     let ended = unix_us();
     srv.clock_us = Some(ended);

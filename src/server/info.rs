@@ -273,7 +273,7 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         line!(out, "mem_clients_slaves:0");
         line!(out, "mem_clients_normal:{}", mh.clients_normal);
         line!(out, "mem_cluster_links:0");
-        line!(out, "mem_aof_buffer:0");
+        line!(out, "mem_aof_buffer:{}", srv.aof.buf.capacity());
         line!(out, "mem_allocator:libc");
         line!(out, "active_defrag_running:0");
         line!(out, "lazyfree_pending_objects:{}", super::lazyfree::pending_objects());
@@ -285,18 +285,9 @@ pub fn render(srv: &mut Server, me: &Client, sections: Sections) -> String {
         for (name, value) in super::save::info_fields(srv) {
             line!(out, "{name}:{value}");
         }
-        line!(out, "aof_enabled:0");
-        line!(out, "aof_rewrite_in_progress:0");
-        line!(out, "aof_rewrite_scheduled:0");
-        line!(out, "aof_last_rewrite_time_sec:-1");
-        line!(out, "aof_current_rewrite_time_sec:-1");
-        line!(out, "aof_last_bgrewrite_status:ok");
-        line!(out, "aof_rewrites:0");
-        line!(out, "aof_rewrites_consecutive_failures:0");
-        line!(out, "aof_last_write_status:ok");
-        line!(out, "aof_last_cow_size:0");
-        line!(out, "module_fork_in_progress:0");
-        line!(out, "module_fork_last_cow_size:0");
+        for (name, value) in super::aof::info_fields(srv) {
+            line!(out, "{name}:{value}");
+        }
         for (name, value) in super::save::info_loading_fields(srv) {
             line!(out, "{name}:{value}");
         }

@@ -7,6 +7,7 @@
 //! `.await`.
 
 pub mod acl;
+pub mod aof;
 pub mod blocking;
 pub mod busy;
 pub mod busy_poll;
@@ -108,6 +109,8 @@ pub struct Server {
     pub replicas_missing: bool,
     /// The master side of replication: propagation, backlog, replicas.
     pub repl: Box<replication::Repl>,
+    /// The append-only file (`server::aof`).
+    pub aof: Box<aof::Aof>,
     /// Client-side caching: the key table, BCAST prefixes, pending
     /// invalidations. (Boxed, as `persist`.)
     pub tracking: Box<tracking::Tracking>,
@@ -149,6 +152,7 @@ impl Server {
             scripting: Box::new(crate::scripting::Scripting::new()),
             replicas_missing: false,
             repl: Box::default(),
+            aof: Box::new(aof::Aof::new()),
             pubsub: pubsub::PubSub::default(),
             monitors: Vec::new(),
             slowlog: slowlog::SlowLog::default(),
@@ -238,11 +242,26 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     if let Some(f) = lifecycle.on_listening {
         f(&server.borrow());
     }
-    crate::log::notice(&format!("Running mode=standalone, port={port}."));
+    if server.borrow().config.always_show_logo {
+        // Redis draws its ASCII logo here; its facts, on one line (Redis's
+        // Tcl harness waits for " PID: <pid>").
+        crate::log::notice(&format!(
+            "Redis {REDIS_VERSION} 64 bit, Running in standalone mode, Port: {port}, PID: {}",
+            std::process::id()
+        ));
+    } else {
+        crate::log::notice(&format!("Running mode=standalone, port={port}."));
+    }
     listener::check_tcp_backlog(backlog);
     crate::log::warning("Server initialized");
-    let loading = save::start_loading(&mut server.borrow_mut());
+    // With `appendonly yes` the AOF is the dataset (dump.rdb is not read).
+    let appendonly = server.borrow().config.appendonly;
+    let loading = if appendonly { None } else { save::start_loading(&mut server.borrow_mut()) };
     listener::start(&server, bound);
+    if appendonly {
+        // On this thread; clients connecting meanwhile get LOADING.
+        aof::startup(&mut server.borrow_mut())?;
+    }
     tokio::task::spawn_local(cron::run(server.clone()));
     tokio::task::spawn_local(save::run(server.clone()));
     tokio::task::spawn_local(memory::eviction_task(server.clone()));

@@ -141,8 +141,11 @@ impl Backlog {
 /// The master's replication state.
 #[derive(Default)]
 pub struct Repl {
-    /// A backlog exists: writes are propagated. (The dispatcher's test.)
+    /// A backlog exists: the stream goes to replicas.
     pub active: bool,
+    /// Writes are propagated (to replicas, the AOF or both): the
+    /// dispatcher's test. `active` or the AOF on.
+    pub propagate: bool,
     /// `master_repl_offset`: bytes of stream produced so far.
     pub offset: u64,
     pub backlog: Option<Backlog>,
@@ -222,6 +225,16 @@ pub fn after_call(srv: &mut Server, client: &Client, args: &[Bytes], dirty: bool
     }
 }
 
+/// Recomputes `propagate` after replication or the AOF turned on or off.
+pub fn refresh_propagate(srv: &mut Server) {
+    srv.repl.propagate = srv.repl.active || srv.aof.on();
+    if srv.repl.propagate {
+        for db in &mut srv.keyspace.dbs {
+            db.log_expired = true;
+        }
+    }
+}
+
 /// Keys the tables deleted because they expired go in as DEL (or UNLINK).
 fn collect_expired(srv: &mut Server) {
     let lazy = srv.config.lazyfree_lazy_expire;
@@ -240,7 +253,7 @@ fn collect_expired(srv: &mut Server) {
 /// it, each alone (SWAPDB: Redis finds them when it serves blocked
 /// clients, after the command).
 pub fn defer_expired(srv: &mut Server) {
-    if !srv.repl.active {
+    if !srv.repl.propagate {
         return;
     }
     let before = srv.repl.pending.len();
@@ -252,14 +265,10 @@ pub fn defer_expired(srv: &mut Server) {
 /// Propagates expired keys found outside a command (the active expiry
 /// cycle, serving blocked clients after a command), each alone.
 pub fn after_cron(srv: &mut Server) {
-    if !srv.repl.active || srv.repl.depth != 0 {
+    if !srv.repl.propagate || srv.repl.depth != 0 {
         return;
     }
     collect_expired(srv);
-    if srv.repl.master.is_some() {
-        srv.repl.pending.clear();
-        return;
-    }
     // Each deletion on its own, as Redis propagates them outside commands.
     let pending = std::mem::take(&mut srv.repl.pending);
     for (db, argv) in pending {
@@ -269,12 +278,12 @@ pub fn after_cron(srv: &mut Server) {
 
 /// An evicted key (Redis's `propagateDeletion` from `performEvictions`).
 pub fn evicted(srv: &mut Server, db: usize, key: &[u8]) {
-    if !srv.repl.active {
+    if !srv.repl.propagate {
         return;
     }
     let name: &'static [u8] = if srv.config.lazyfree_lazy_eviction { b"UNLINK" } else { b"DEL" };
     let argv = vec![Bytes::from_static(name), Bytes::copy_from_slice(key)];
-    if srv.repl.depth == 0 && srv.repl.master.is_none() {
+    if srv.repl.depth == 0 {
         emit(srv, db, &argv);
     } else {
         srv.repl.pending.push((db, argv));
@@ -284,11 +293,6 @@ pub fn evicted(srv: &mut Server, db: usize, key: &[u8]) {
 /// Writes the pending commands (Redis's `propagatePendingCommands`).
 pub fn flush(srv: &mut Server, may_wrap: bool) {
     if srv.repl.pending.is_empty() {
-        return;
-    }
-    // A replica (REPLICAOF host port) never propagates its own writes.
-    if srv.repl.master.is_some() {
-        srv.repl.pending.clear();
         return;
     }
     let pending = std::mem::take(&mut srv.repl.pending);
@@ -309,8 +313,16 @@ pub fn flush(srv: &mut Server, may_wrap: bool) {
     }
 }
 
-/// Appends one command to the stream, with SELECT first if needed.
+/// Appends one command to the AOF (with its own SELECT state) and to the
+/// replication stream, with SELECT first if needed. A replica
+/// (REPLICAOF host port) never propagates its own writes to replicas.
 fn emit(srv: &mut Server, db: usize, argv: &[Bytes]) {
+    if srv.aof.on() {
+        super::aof::feed(srv, db, argv);
+    }
+    if !srv.repl.active || srv.repl.master.is_some() {
+        return;
+    }
     let mut buf = std::mem::take(&mut srv.repl.scratch);
     buf.clear();
     if srv.repl.seldb != Some(db) {
@@ -374,6 +386,7 @@ fn activate(srv: &mut Server) {
     let size = backlog_size(srv);
     srv.repl.backlog = Some(Backlog::new(size));
     srv.repl.active = true;
+    srv.repl.propagate = true;
     srv.repl.last_ping = Some(Instant::now());
     for db in &mut srv.keyspace.dbs {
         db.log_expired = true;
@@ -504,7 +517,7 @@ pub fn bgsave_done(srv: &mut Server, id: u64, ok: bool, path: &std::path::Path) 
 /// replicas waiting for one get it started, PING every
 /// `repl-ping-replica-period` seconds.
 pub fn cron(srv: &mut Server) {
-    if srv.repl.active {
+    if srv.repl.propagate {
         // Tables made since (DEBUG RELOAD, loading) log their expired keys.
         for db in &mut srv.keyspace.dbs {
             db.log_expired = true;
@@ -655,13 +668,13 @@ impl crate::commands::Ctx<'_> {
     /// Is the stream on? Handlers test it before building a rewritten form.
     #[inline]
     pub fn propagating(&self) -> bool {
-        self.srv.repl.active
+        self.srv.repl.propagate
     }
 
     /// Propagate the running command as `argv` (if it changed the
     /// dataset), Redis's `rewriteClientCommandVector`.
     pub fn propagate_as(&mut self, argv: Vec<Bytes>) {
-        if self.srv.repl.active {
+        if self.srv.repl.propagate {
             self.srv.repl.rewrite = Some(argv);
         }
     }
@@ -669,7 +682,7 @@ impl crate::commands::Ctx<'_> {
     /// Propagate `argv` in database `db` now, before the running command
     /// (Redis's `alsoPropagate`).
     pub fn also_propagate(&mut self, db: usize, argv: Vec<Bytes>) {
-        if self.srv.repl.active {
+        if self.srv.repl.propagate {
             self.srv.repl.pending.push((db, argv));
         }
     }

@@ -105,6 +105,9 @@ pub struct Loading {
 /// A running BGSAVE.
 pub struct Bgsave {
     id: u64,
+    /// The snapshot is an AOF rewrite's new base (`server::aof`), not a
+    /// BGSAVE: RDB statistics and replicas are left alone.
+    pub aof: bool,
     start_unix: u64,
     dirty_before: u64,
     writer: Writer,
@@ -277,13 +280,23 @@ fn install_functions(srv: &mut Server, stats: &mut LoadStats, policy: RestorePol
     })
 }
 
+/// The whole dataset into `tmp`, renamed over `dest`, as an AOF base
+/// file (an RDB with `aof-base` 1): the AOF's first base at startup.
+pub fn write_aof_base(srv: &Server, tmp: PathBuf, dest: &Path) -> Result<u64, String> {
+    write_dataset_as(srv, tmp, dest, unix_ms(), true)
+}
+
 /// The whole dataset into `tmp`, renamed over `dest`.
 fn write_dataset(srv: &Server, tmp: PathBuf, dest: &Path, now: u64) -> Result<u64, String> {
+    write_dataset_as(srv, tmp, dest, now, false)
+}
+
+fn write_dataset_as(srv: &Server, tmp: PathBuf, dest: &Path, now: u64, aof_base: bool) -> Result<u64, String> {
     let compress = srv.config.rdbcompression;
     let key_delay = delay(srv, "rdb-key-save-delay");
     let mut file = RdbFile::create(tmp, srv.config.rdbchecksum, srv.config.rdb_save_incremental_fsync)?;
     let mut buf = Vec::with_capacity(1 << 16);
-    encode::header(&mut buf, now / 1000, crate::alloc::used_memory() as u64);
+    encode::header_with(&mut buf, now / 1000, crate::alloc::used_memory() as u64, aof_base);
     functions(srv, &mut buf);
     let mut failed = None;
     for (i, db) in srv.keyspace.dbs.iter().enumerate() {
@@ -318,7 +331,19 @@ fn write_dataset(srv: &Server, tmp: PathBuf, dest: &Path, now: u64) -> Result<u6
 pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     srv.persist.saves += 1;
     srv.persist.last_bgsave_try = now_secs();
-    let (tmp, dest) = paths(srv, Some(srv.persist.next_id + 1));
+    let dest = paths(srv, None).1;
+    bgsave_begin(srv, dest, false)
+}
+
+/// Starts the snapshot of an AOF rewrite, written to `dest` (relative to
+/// `dir`); `server::aof` installs it when it ends.
+pub fn bgsave_start_aof(srv: &mut Server, dest: PathBuf) -> Result<(), String> {
+    let dest = if dest.is_absolute() { dest } else { paths(srv, None).1.with_file_name(dest) };
+    bgsave_begin(srv, dest, true)
+}
+
+fn bgsave_begin(srv: &mut Server, dest: PathBuf, aof: bool) -> Result<(), String> {
+    let (tmp, _) = paths(srv, Some(srv.persist.next_id + 1));
     let key_delay = delay(srv, "rdb-key-save-delay");
     let opts = WriterOptions {
         checksum: srv.config.rdbchecksum,
@@ -329,14 +354,16 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     let mut writer = match Writer::spawn(tmp, dest, opts) {
         Ok(w) => w,
         Err(e) => {
-            srv.persist.last_bgsave_ok = false;
+            if !aof {
+                srv.persist.last_bgsave_ok = false;
+            }
             crate::log::warning(&e);
             return Err(e);
         }
     };
     let now = srv.now_ms.max(1);
     let mut header = Vec::with_capacity(128);
-    encode::header(&mut header, now / 1000, crate::alloc::used_memory() as u64);
+    encode::header_with(&mut header, now / 1000, crate::alloc::used_memory() as u64, aof);
     functions(srv, &mut header);
     writer.send(header, 0);
     // With `rdb-key-save-delay` (tests) the walk keeps pace with the writer.
@@ -359,6 +386,7 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
     srv.persist.next_id += 1;
     srv.persist.bgsave = Some(Bgsave {
         id: srv.persist.next_id,
+        aof,
         start_unix: now_secs(),
         dirty_before: srv.dirty,
         writer,
@@ -379,7 +407,9 @@ pub fn bgsave_start(srv: &mut Server) -> Result<(), String> {
         writer_seen: (0, Instant::now()),
         writer_promoted: false,
     });
-    crate::log::notice("Background saving started (fork-free snapshot)");
+    if !aof {
+        crate::log::notice("Background saving started (fork-free snapshot)");
+    }
     srv.persist.wake.notify_one();
     Ok(())
 }
@@ -398,6 +428,9 @@ pub fn abort_bgsave(srv: &mut Server) -> bool {
     b.writer.abort();
     for db in &mut srv.keyspace.dbs {
         db.snapshot_abort(&mut free_table);
+    }
+    if b.aof {
+        super::aof::rewrite_killed(srv);
     }
     true
 }
@@ -509,6 +542,10 @@ fn finish_bgsave(srv: &mut Server, id: u64, result: Result<u64, String>) {
     for db in &mut srv.keyspace.dbs {
         db.snapshot_abort(&mut free_table);
     }
+    if b.aof {
+        super::aof::rewrite_done(srv, result.is_ok());
+        return;
+    }
     srv.persist.last_bgsave_secs = b.elapsed_secs();
     srv.persist.last_cow = b.peak as u64;
     crate::log::verbose(&format!(
@@ -591,6 +628,10 @@ pub struct ShutdownSaveFailed;
 /// SHUTDOWN's persistence step, as Redis's `finishShutdown`: abandon a
 /// BGSAVE, then save if wanted.
 pub fn shutdown_save(srv: &mut Server, save: bool, nosave: bool, force: bool) -> Result<(), ShutdownSaveFailed> {
+    if super::aof::shutdown(srv, force).is_err() {
+        crate::log::warning("Errors trying to shut down the server. Check the logs for more information.");
+        return Err(ShutdownSaveFailed);
+    }
     if abort_bgsave(srv) {
         crate::log::warning("There is a child saving an .rdb. Killing it!");
     }
@@ -681,6 +722,44 @@ pub fn debug_reload(srv: &mut Server, nosave: bool, noflush: bool, merge: bool) 
     }
 }
 
+/// Loads an RDB held in memory (an AOF base or preamble) into the
+/// dataset, FUNCTION libraries included. Returns the bytes it took (an
+/// old-style AOF continues with commands after them).
+pub fn load_rdb_preamble(srv: &mut Server, data: &[u8]) -> Result<usize, String> {
+    // Keys already expired are loaded too (Redis's RDBFLAGS_AOF_PREAMBLE):
+    // the commands after the base may still touch them.
+    let opts = LoadOptions {
+        now_ms: 0,
+        verify_checksum: srv.config.rdbchecksum,
+        replace_duplicates: false,
+        key_delay: delay(srv, "key-load-delay"),
+        encodings: crate::persistence::values::Encodings::from_config(&srv.config),
+    };
+    let now = unix_ms();
+    let started = Instant::now();
+    let mut src = crate::persistence::decode::Source::new(data);
+    let databases = srv.keyspace.dbs.len();
+    let dbs = &mut srv.keyspace.dbs;
+    let mut stats = load::read_records(&mut src, databases, &opts, |event| {
+        let r = match event {
+            load::Event::Resize { db, keys } => {
+                dbs[db].reserve(keys.min(1 << 24) as usize);
+                return Ok(());
+            }
+            load::Event::Key(r) => r,
+        };
+        let value = crate::persistence::values::into_value(r.value, &opts.encodings)?;
+        let key = crate::keyspace::CompactBytes::new(r.key);
+        dbs[r.db]
+            .load_insert(key, value, r.expire.unwrap_or(0), r.idle, now)
+            .map_err(|_| LoadError::Duplicate { key: r.key.to_vec(), db: r.db })
+    })
+    .map_err(|e| e.to_string())?;
+    install_functions(srv, &mut stats, RestorePolicy::Replace)?;
+    log_loaded(srv, &stats, started.elapsed(), false);
+    Ok(src.offset() as usize)
+}
+
 /// Replaces every database's content with `fresh`'s.
 fn install(srv: &mut Server, mut fresh: Vec<Db>) {
     for (live, loaded) in srv.keyspace.dbs.iter_mut().zip(fresh.iter_mut()) {
@@ -709,6 +788,21 @@ fn log_loaded(srv: &mut Server, stats: &LoadStats, elapsed: Duration, at_startup
     }
     srv.persist.last_load_loaded = stats.loaded;
     srv.persist.last_load_expired = stats.expired;
+}
+
+/// Marks the dataset as loading (INFO `loading:1`, commands without the
+/// LOADING flag refused) for a load run on the command thread (the AOF).
+/// The counter is the progress to update.
+pub fn loading_begin(srv: &mut Server, total_bytes: u64) -> Arc<AtomicU64> {
+    let progress = Arc::new(AtomicU64::new(0));
+    srv.persist.loading =
+        Some(Loading { start_unix: now_secs(), started: Instant::now(), total_bytes, loaded_bytes: progress.clone() });
+    progress
+}
+
+/// The end of `loading_begin`.
+pub fn loading_end(srv: &mut Server) {
+    srv.persist.loading = None;
 }
 
 type LoadOutcome = Result<Option<(Vec<Db>, LoadStats)>, LoadError>;
@@ -792,11 +886,11 @@ pub fn info_fields(srv: &Server) -> Vec<(&'static str, String)> {
         ("current_save_keys_processed", b.map_or(0, |b| b.keys_done).to_string()),
         ("current_save_keys_total", b.map_or(0, |b| b.keys_total).to_string()),
         ("rdb_changes_since_last_save", srv.dirty.to_string()),
-        ("rdb_bgsave_in_progress", u8::from(b.is_some()).to_string()),
+        ("rdb_bgsave_in_progress", u8::from(b.is_some_and(|b| !b.aof)).to_string()),
         ("rdb_last_save_time", srv.lastsave.to_string()),
         ("rdb_last_bgsave_status", if p.last_bgsave_ok { "ok" } else { "err" }.into()),
         ("rdb_last_bgsave_time_sec", p.last_bgsave_secs.to_string()),
-        ("rdb_current_bgsave_time_sec", b.map_or(-1, |b| b.elapsed_secs()).to_string()),
+        ("rdb_current_bgsave_time_sec", b.filter(|b| !b.aof).map_or(-1, |b| b.elapsed_secs()).to_string()),
         ("rdb_saves", p.saves.to_string()),
         ("rdb_last_cow_size", p.last_cow.to_string()),
         ("rdb_last_load_keys_expired", p.last_load_expired.to_string()),

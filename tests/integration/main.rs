@@ -3,6 +3,7 @@
 
 mod acl;
 mod admin;
+mod aof;
 mod bitmap;
 mod blocking;
 mod clients;
