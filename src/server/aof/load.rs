@@ -203,7 +203,7 @@ fn next_command(data: &[u8], mut pos: usize) -> Parse {
 /// Runs the commands of `data` from `start` through the dispatcher as a
 /// fake client.
 fn replay(srv: &mut Server, name: &str, path: &Path, data: &[u8], start: usize) -> Loaded {
-    let mut client = Client::new(u64::MAX, String::new(), String::new(), -1, true);
+    let mut client = Client::new(crate::server::client::CLIENT_ID_AOF, String::new(), String::new(), -1, true);
     client.deny_blocking = true;
     let truncate_ok = yes(srv, "aof-load-truncated");
     let key_delay = srv.config.get("key-load-delay").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
