@@ -29,7 +29,7 @@ pub static COMMANDS: &[CommandSpec] = &[CommandSpec::new("migrate", -6, WRITE, G
         "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. \
          See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances \
          is performed.",
-        "host port <key | \"\"> destination-db timeout [COPY] [REPLACE] [AUTH password | AUTH2 username password] \
+        "host port <key | \"\"> destination-db timeout [COPY] [REPLACE] [[AUTH password] | [AUTH2 username password]] \
          [KEYS key [key ...]]",
     )];
 
