@@ -259,7 +259,7 @@ fn evict_until_under(srv: &mut Server) -> Evict {
         // A value freed in the background counts as freed now (its heap
         // estimate), or one call would evict far more than it needs to.
         let mut handed_off = 0;
-        if lazy && !entry.value.is_string() {
+        if lazy && entry.value.free_effort() > crate::keyspace::value::LAZYFREE_THRESHOLD {
             handed_off = entry.value.memory_usage(SAMPLES_FOR_LAZY);
             srv.evict.lazy_pending += handed_off;
             super::lazyfree::free_later(entry, 1);
