@@ -27,28 +27,10 @@ fn start_aof(dir: &Path, extra: &[&str]) -> TestServer {
 
 /// Starts our server expecting it to exit: its exit code and output.
 fn start_expecting_exit(dir: &Path, extra: &[&str]) -> (i32, String) {
-    let mut child = Command::new(server_bin())
-        .args(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir"])
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = child.wait_with_output().expect("output");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (status.code().unwrap_or(-1), text)
+    let dir = dir.to_str().expect("utf-8 path");
+    let mut args = vec!["--appendonly", "yes", "--dir", dir];
+    args.extend_from_slice(extra);
+    start_expecting_exit_with(&args)
 }
 
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {

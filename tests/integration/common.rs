@@ -614,3 +614,29 @@ pub fn run_both(scenario: Scenario) -> Vec<Reply> {
     assert_eq!(ours, theirs, "reply logs differ (left: ours, right: redis-server)");
     ours
 }
+
+/// Runs our server with `args` (after `--port 0 --bind 127.0.0.1 --save ""`)
+/// expecting it to exit by itself within 30 s: its exit code and output.
+pub fn start_expecting_exit_with(args: &[&str]) -> (i32, String) {
+    let mut child = Command::new(server_bin())
+        .args(["--port", "0", "--bind", "127.0.0.1", "--save", ""])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().expect("output");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (status.code().unwrap_or(-1), text)
+}

@@ -244,28 +244,10 @@ fn start_in(dir: &Path, extra: &[&str]) -> TestServer {
 /// Starts our server on `dir` expecting it to exit at once; returns its
 /// exit code and output.
 fn start_expecting_exit(dir: &Path, extra: &[&str]) -> (i32, String) {
-    let mut child = Command::new(server_bin())
-        .args(["--port", "0", "--bind", "127.0.0.1", "--save", "", "--dir"])
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server did not exit on a bad dump");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let out = child.wait_with_output().expect("output");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (status.code().unwrap_or(-1), text)
+    let dir = dir.to_str().expect("utf-8 path");
+    let mut args = vec!["--dir", dir];
+    args.extend_from_slice(extra);
+    start_expecting_exit_with(&args)
 }
 
 /// Reads an RDB file with our loader into (db, key) -> (value, expiry),
