@@ -228,9 +228,13 @@ pub fn after_call(srv: &mut Server, client: &Client, args: &[Bytes], dirty: bool
 /// Recomputes `propagate` after replication or the AOF turned on or off.
 pub fn refresh_propagate(srv: &mut Server) {
     srv.repl.propagate = srv.repl.active || srv.aof.on();
-    if srv.repl.propagate {
-        for db in &mut srv.keyspace.dbs {
-            db.log_expired = true;
+    // Expired keys are logged only while something takes the stream: a
+    // log kept after the AOF is turned off would grow without end and go
+    // out, stale, to the next replica.
+    for db in &mut srv.keyspace.dbs {
+        db.log_expired = srv.repl.propagate;
+        if !srv.repl.propagate {
+            db.expired_log.clear();
         }
     }
 }
