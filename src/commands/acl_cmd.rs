@@ -289,17 +289,35 @@ fn whoami(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// ACL LOAD / ACL SAVE: only without an ACL file, which this server does
-/// not support yet (`aclfile` is accepted but not in effect).
-fn load_save(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    if ctx.srv.config.aclfile.is_empty() {
+/// ACL LOAD / ACL SAVE: the users from / to `aclfile`. A load replaces
+/// every user and disconnects the clients of the users it replaced (as
+/// Redis frees them), `default`'s excepted.
+fn load_save(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    let path = ctx.srv.config.aclfile.clone();
+    if path.is_empty() {
         return Err(CmdError::err(
             "This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL \
              SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in \
              order to store users in the Redis configuration.",
         ));
     }
-    Err(CmdError::err("ACL files are not supported by this server yet"))
+    if is(&args[1], "save") {
+        if let Err(e) = ctx.srv.acl.save_file(&path) {
+            crate::log::warning(&format!("Saving ACL file for ACL SAVE: {}", crate::util::strerror(&e)));
+            return Err(CmdError::err(
+                "There was an error trying to save the ACLs. Please check the server logs for more information",
+            ));
+        }
+        ctx.out().ok();
+        return Ok(());
+    }
+    let all_channels = crate::server::acl::pubsub_default_all(&ctx.srv.config);
+    let replaced = ctx.srv.acl.load_file(&path, all_channels).map_err(CmdError::err)?;
+    for name in replaced {
+        disconnect_user(ctx, &name);
+    }
+    ctx.out().ok();
+    Ok(())
 }
 
 fn genpass(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {

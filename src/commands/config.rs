@@ -199,6 +199,7 @@ fn raise_open_files_limit(srv: &mut crate::server::Server) -> CmdResult {
 fn resetstat(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
     ctx.srv.stats.reset();
     ctx.srv.keyspace.reset_stats();
+    crate::server::lazyfree::reset_stats();
     ctx.out().ok();
     Ok(())
 }

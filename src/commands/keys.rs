@@ -17,6 +17,7 @@ use super::args::{int, is};
 use super::flags::*;
 use super::{CmdError, CmdResult, CommandSpec, Ctx, Group, acl};
 use crate::keyspace::evict::lru_idle_ms;
+use crate::keyspace::value::LAZYFREE_THRESHOLD;
 use crate::keyspace::{Access, CompactBytes, shared_ints};
 use crate::protocol::ReplyWriter;
 
@@ -182,13 +183,17 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
     ),
 ];
 
+/// DEL and UNLINK. UNLINK (and DEL with `lazyfree-lazy-user-del`) hands
+/// values costly to free to the background thread (Redis's `dbAsyncDelete`).
 fn del(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let now = ctx.now();
-    // TODO(lazyfree): UNLINK (and DEL with lazyfree-lazy-user-del) should
-    // hand large values to a background thread; both free them here.
+    let lazy = ctx.srv.config.lazyfree_lazy_user_del || args[0].eq_ignore_ascii_case(b"unlink");
     let mut removed = 0;
     for key in &args[1..] {
-        if ctx.db().remove(key, now).is_some() {
+        if let Some(entry) = ctx.db().remove(key, now) {
+            if lazy && entry.value.free_effort() > LAZYFREE_THRESHOLD {
+                crate::server::lazyfree::free_later(entry, 1);
+            }
             removed += 1;
             ctx.notify(N::GENERIC, "del", key);
         }

@@ -27,6 +27,7 @@ pub mod latency;
 pub mod list;
 pub mod lolwut;
 pub mod memory;
+pub mod migrate;
 pub mod module;
 pub mod persistence;
 pub mod pubsub;
@@ -438,6 +439,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     connection::COMMANDS,
     server::COMMANDS,
     keys::COMMANDS,
+    migrate::COMMANDS,
     string::COMMANDS,
     client::COMMANDS,
     command::COMMANDS,

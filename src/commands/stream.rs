@@ -24,6 +24,7 @@ use super::{CmdError, CmdResult, CommandSpec, Ctx, Group};
 use crate::config::notify as N;
 use crate::keyspace::{Access, CompactBytes, Db, Value};
 use crate::protocol::ReplyWriter;
+use crate::server::replication::{num, word};
 use crate::types::stream::{
     Consumer, ENTRIES_READ_INVALID, EntryRef, Group as CGroup, Nack, NodeLimits, Stream, StreamId, Trim, parse_id,
 };
@@ -344,12 +345,14 @@ struct TrimArgs {
     no_mkstream: bool,
     /// XADD: the explicit id and whether its sequence was given.
     id: Option<(StreamId, bool)>,
+    /// The index of the MAXLEN/MINID threshold argument.
+    threshold_at: usize,
 }
 
 /// `streamParseAddOrTrimArgsOrReply`: returns the parsed options and the
 /// index of the id argument (XADD).
 fn parse_trim_args(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<(TrimArgs, usize), CmdError> {
-    let mut t = TrimArgs { how: None, approx: false, limit: 0, no_mkstream: false, id: None };
+    let mut t = TrimArgs { how: None, approx: false, limit: 0, no_mkstream: false, id: None, threshold_at: 0 };
     let mut limit_given = false;
     let mut limit: i64 = 0;
     let mut i = 2;
@@ -377,6 +380,7 @@ fn parse_trim_args(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<(TrimArgs, u
                 return Err(CmdError::err("The MAXLEN argument must be >= 0."));
             }
             i += 1;
+            t.threshold_at = i;
             t.how = Some(Trim::MaxLen(n as u64));
         } else if is(opt, "minid") && more > 0 {
             if t.how.is_some() {
@@ -394,6 +398,7 @@ fn parse_trim_args(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<(TrimArgs, u
             }
             let id = strict_id(&args[i + 1], 0)?;
             i += 1;
+            t.threshold_at = i;
             t.how = Some(Trim::MinId(id));
         } else if is(opt, "limit") && more > 0 {
             limit = int(&args[i + 1])?;
@@ -419,7 +424,11 @@ fn parse_trim_args(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<(TrimArgs, u
     if !xadd && t.how.is_none() {
         return Err(CmdError::err("syntax error, XTRIM must be called with a trimming strategy"));
     }
-    if limit_given {
+    if ctx.client.must_obey() {
+        // Rewritten for the AOF to an exact threshold, which is obeyed in
+        // full whatever LIMIT says.
+        t.limit = 0;
+    } else if limit_given {
         if !t.approx {
             return Err(CmdError::err("syntax error, LIMIT cannot be used without the special ~ option"));
         }
@@ -437,6 +446,53 @@ fn parse_trim_args(ctx: &Ctx, args: &[Bytes], xadd: bool) -> Result<(TrimArgs, u
     Ok((t, i))
 }
 
+/// An approximate trim goes to replicas and the AOF as the exact trim to
+/// what the stream holds now (Redis's `streamRewriteApproxSpecifier` and
+/// `streamRewriteTrimArgument`), so replaying it trims as it did here.
+fn exact_trim(argv: &mut [Bytes], t: &TrimArgs, s: &Stream) {
+    argv[t.threshold_at - 1] = word("=");
+    argv[t.threshold_at] = match t.how {
+        Some(Trim::MaxLen(_)) => num(s.len() as i64),
+        _ => Bytes::from(s.first_id_with_tombstones().to_string()),
+    };
+}
+
+/// The XCLAIM that recreates pending entry `id` as it is now, whatever
+/// the replica holds (Redis's `streamPropagateXCLAIM`): XREADGROUP,
+/// XCLAIM and XAUTOCLAIM propagate their deliveries this way.
+fn xclaim_argv(key: &[u8], group: &[u8], id: Bytes, nack: &Nack, last_id: StreamId) -> Vec<Bytes> {
+    vec![
+        word("XCLAIM"),
+        Bytes::copy_from_slice(key),
+        Bytes::copy_from_slice(group),
+        Bytes::copy_from_slice(&nack.consumer),
+        word("0"),
+        id,
+        word("TIME"),
+        num(nack.delivery_time as i64),
+        word("RETRYCOUNT"),
+        num(nack.delivery_count as i64),
+        word("FORCE"),
+        word("JUSTID"),
+        word("LASTID"),
+        Bytes::from(last_id.to_string()),
+    ]
+}
+
+/// `XGROUP SETID key group last-id ENTRIESREAD n` (Redis's
+/// `streamPropagateGroupID`): a group's position when no XCLAIM carries it.
+fn setid_argv(key: &[u8], group: &[u8], g: &CGroup) -> Vec<Bytes> {
+    vec![
+        word("XGROUP"),
+        word("SETID"),
+        Bytes::copy_from_slice(key),
+        Bytes::copy_from_slice(group),
+        Bytes::from(g.last_id.to_string()),
+        word("ENTRIESREAD"),
+        num(g.entries_read),
+    ]
+}
+
 /// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
 fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (t, idpos) = parse_trim_args(ctx, args, true)?;
@@ -450,7 +506,7 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::err("The ID specified in XADD must be greater than 0-0"));
     }
     let key = &args[1];
-    let (now, lim) = (ctx.now(), limits(ctx));
+    let (now, lim, propagating) = (ctx.now(), limits(ctx), ctx.propagating());
     let (db, out) = ctx.db_out();
     let exists = stream_write(db, key, now)?.is_some();
     if !exists {
@@ -477,13 +533,21 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         Some(how) => s.trim(how, t.approx, t.limit) > 0,
         None => false,
     };
+    // Propagated with the id actually generated, so a replica's entry has
+    // the same id, and with an approximate trim made exact.
+    let rewrite = (propagating && (t.approx || !matches!(t.id, Some((_, true))))).then(|| {
+        let mut argv = args.to_vec();
+        if t.approx {
+            exact_trim(&mut argv, &t, s);
+        }
+        if !matches!(t.id, Some((_, true))) {
+            argv[idpos] = Bytes::from(id.to_string());
+        }
+        argv
+    });
     db.interest.added(key);
     ctx.srv.dirty += 1;
-    // Replicated with the ID actually generated (Redis rewrites the ID
-    // argument), so a replica's entry has the same ID.
-    if ctx.propagating() {
-        let mut argv = args.to_vec();
-        argv[idpos] = Bytes::from(id.to_string());
+    if let Some(argv) = rewrite {
         ctx.propagate_as(argv);
     }
     ctx.notify(N::STREAM, "xadd", key);
@@ -497,7 +561,7 @@ fn xadd(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 fn xtrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let (t, _) = parse_trim_args(ctx, args, false)?;
     let key = &args[1];
-    let now = ctx.now();
+    let (now, propagating) = (ctx.now(), ctx.propagating());
     let (db, out) = ctx.db_out();
     let Some(s) = stream_write(db, key, now)? else {
         out.int(0);
@@ -506,6 +570,14 @@ fn xtrim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let deleted = s.trim(t.how.expect("a strategy"), t.approx, t.limit);
     out.int(deleted as i64);
     if deleted > 0 {
+        let rewrite = (t.approx && propagating).then(|| {
+            let mut argv = args.to_vec();
+            exact_trim(&mut argv, &t, s);
+            argv
+        });
+        if let Some(argv) = rewrite {
+            ctx.propagate_as(argv);
+        }
         ctx.srv.dirty += deleted;
         ctx.notify(N::STREAM, "xtrim", key);
     }
@@ -689,13 +761,14 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
     let resp3 = ctx.client.out.is_resp3();
     let mut served = 0usize;
     let mut body = ReplyWriter::new(ctx.client.out.resp);
+    let mut props = (xreadgroup && ctx.propagating()).then(Vec::new);
     for (i, key) in keys.iter().enumerate() {
         let gt = ids[i];
         let mut created = false;
         let served_now = {
             let db = ctx.db();
             if xreadgroup {
-                serve_group(db, &mut body, key, gt, &r, now, &mut created)?
+                serve_group(db, &mut body, key, gt, &r, now, &mut created, props.as_mut())?
             } else {
                 let Some(s) = stream_read(db, key, now)? else { continue };
                 let has_new = s.last_entry_id().is_some_and(|m| m > gt);
@@ -726,6 +799,14 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
                 ctx.srv.dirty += 1;
             }
         }
+    }
+    if xreadgroup {
+        // Propagated as what it did to the group, never as itself.
+        let db = ctx.client.db;
+        for argv in props.into_iter().flatten() {
+            ctx.also_propagate(db, argv);
+        }
+        ctx.prevent_propagation();
     }
     if served > 0 {
         let out = ctx.out();
@@ -763,7 +844,11 @@ fn read_generic(ctx: &mut Ctx, args: &[Bytes], xreadgroup: bool) -> CmdResult {
 }
 
 /// XREADGROUP on one stream (`xreadCommand`'s loop body with a group):
-/// new entries for `>`, else the consumer's history from `gt`.
+/// new entries for `>`, else the consumer's history from `gt`. With
+/// `props`, adds the commands that replay what it did (`>` only, as Redis:
+/// an XCLAIM per delivered entry, or with NOACK the consumer's creation
+/// and the group's new position).
+#[allow(clippy::too_many_arguments)]
 fn serve_group(
     db: &mut Db,
     out: &mut ReplyWriter,
@@ -772,6 +857,7 @@ fn serve_group(
     r: &ReadArgs,
     now: u64,
     created: &mut bool,
+    mut props: Option<&mut Vec<Vec<Bytes>>>,
 ) -> Result<bool, CmdError> {
     let (group, consumer) = r.group.as_ref().expect("a group");
     let Some(s) = stream_read_for_update(db, key, now)? else { return Ok(false) };
@@ -789,6 +875,18 @@ fn serve_group(
     out.bulk(key);
     let g = s.groups.get_mut(&group[..]).expect("checked");
     *created = ensure_consumer(g, consumer, now, true);
+    if *created
+        && r.noack
+        && let Some(p) = props.as_mut()
+    {
+        p.push(vec![
+            word("XGROUP"),
+            word("CREATECONSUMER"),
+            Bytes::copy_from_slice(key),
+            group.clone(),
+            consumer.clone(),
+        ]);
+    }
     let limit = if r.count == 0 { usize::MAX } else { r.count };
     if history {
         // The consumer's own pending entries from `gt` on.
@@ -814,6 +912,7 @@ fn serve_group(
     }
     let start = g.last_id.incr().unwrap_or(StreamId::MAX);
     let ids: Vec<StreamId> = s.range(start, StreamId::MAX, false).take(limit).map(|(id, _)| id).collect();
+    let advanced = !ids.is_empty();
     out.array(ids.len());
     for id in ids {
         s.group_advance(group, id);
@@ -831,7 +930,16 @@ fn serve_group(
                 }
             }
             g.consumers.get_mut(&consumer[..]).expect("consumer").pel.insert(id);
+            if let Some(p) = props.as_mut() {
+                p.push(xclaim_argv(key, group, Bytes::from(id.to_string()), &g.pel[&id], g.last_id));
+            }
         }
+    }
+    if r.noack
+        && advanced
+        && let Some(p) = props
+    {
+        p.push(setid_argv(key, group, &s.groups[&group[..]]));
     }
     Ok(true)
 }
@@ -1272,13 +1380,17 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         j += 1;
     }
+    let propagating = ctx.propagating();
+    let mut props: Vec<Vec<Bytes>> = Vec::new();
     let (db, out) = ctx.db_out();
     let s = stream_write(db, key, now)?.expect("exists");
     let mut dirty = 0u64;
+    let mut propagate_last_id = false;
     {
         let g = s.groups.get_mut(grp).expect("exists");
         if last_id > g.last_id {
             g.last_id = last_id;
+            propagate_last_id = true;
             dirty += 1;
         }
     }
@@ -1292,10 +1404,15 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     let mut claimed: Vec<StreamId> = Vec::new();
     let mut consumer_ready = false;
     let mut created = false;
-    for id in ids {
+    for (id, id_arg) in ids.into_iter().zip(&args[5..]) {
         let exists = s.contains(id);
         let g = s.groups.get_mut(grp).expect("exists");
         if !exists {
+            // The entry is gone: its pending entry goes too.
+            if propagating && let Some(nack) = g.pel.get(&id) {
+                props.push(xclaim_argv(key, grp, id_arg.clone(), nack, g.last_id));
+                propagate_last_id = false;
+            }
             if g.ack(id) {
                 dirty += 1;
             }
@@ -1324,8 +1441,15 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         } else if !justid {
             nack.delivery_count += 1;
         }
+        if propagating {
+            props.push(xclaim_argv(key, grp, id_arg.clone(), nack, g.last_id));
+            propagate_last_id = false;
+        }
         claimed.push(id);
         dirty += 1;
+    }
+    if propagating && propagate_last_id {
+        props.push(setid_argv(key, grp, &s.groups[grp]));
     }
     out.array(claimed.len());
     for id in claimed {
@@ -1340,7 +1464,18 @@ fn xclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.srv.dirty += 1;
         ctx.notify(N::STREAM, "xgroup-createconsumer", key);
     }
+    propagate_instead(ctx, props);
     Ok(())
+}
+
+/// The running command goes to replicas and the AOF as `props`, never as
+/// itself (XCLAIM, XAUTOCLAIM).
+fn propagate_instead(ctx: &mut Ctx, props: Vec<Vec<Bytes>>) {
+    let db = ctx.client.db;
+    for argv in props {
+        ctx.also_propagate(db, argv);
+    }
+    ctx.prevent_propagation();
 }
 
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]
@@ -1369,7 +1504,8 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         }
         j += 1;
     }
-    let now = ctx.now();
+    let (now, propagating) = (ctx.now(), ctx.propagating());
+    let mut props: Vec<Vec<Bytes>> = Vec::new();
     let (db, out) = ctx.db_out();
     {
         let s = stream_read(db, key, now)?;
@@ -1400,6 +1536,9 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         let exists = s.contains(id);
         let g = s.groups.get_mut(grp).expect("exists");
         if !exists {
+            if propagating {
+                props.push(xclaim_argv(key, grp, Bytes::from(id.to_string()), &g.pel[&id], g.last_id));
+            }
             g.ack(id);
             deleted.push(id);
             dirty += 1;
@@ -1422,6 +1561,9 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         nack.delivery_time = now;
         if !justid {
             nack.delivery_count += 1;
+        }
+        if propagating {
+            props.push(xclaim_argv(key, grp, Bytes::from(id.to_string()), nack, g.last_id));
         }
         claimed.push(id);
         count -= 1;
@@ -1453,6 +1595,7 @@ fn xautoclaim(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
         ctx.srv.dirty += 1;
         ctx.notify(N::STREAM, "xgroup-createconsumer", key);
     }
+    propagate_instead(ctx, props);
     Ok(())
 }
 

@@ -9,14 +9,7 @@ use super::value::{format_trimmed_f64, memtoull, strtoll_whole};
 use super::{Config, ObufLimit, notify};
 use crate::util::number::parse_f64;
 
-/// The text of an OS error without Rust's " (os error N)" suffix (strerror).
-pub fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+pub use crate::util::strerror;
 
 // dir: applied with chdir at once, like Redis; CONFIG GET shows the cwd.
 

@@ -26,6 +26,10 @@ pub enum Value {
     Stream(Box<Stream>),
 }
 
+/// Values whose `free_effort` exceeds this are freed in the background
+/// by a lazy delete (Redis's `LAZYFREE_THRESHOLD`).
+pub const LAZYFREE_THRESHOLD: usize = 64;
+
 /// Redis's largest `embstr`: longer strings report `raw`.
 const EMBSTR_MAX: usize = 44;
 
@@ -113,6 +117,28 @@ impl Value {
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
             Value::Stream(_) => "stream",
+        }
+    }
+
+    /// How much work freeing the value is (Redis's `lazyfreeGetFreeEffort`):
+    /// the allocations of its big encodings, 1 for everything else. Above
+    /// `LAZYFREE_THRESHOLD` a lazy delete hands the value to the background
+    /// thread.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::List(l) => l.chunk_count(),
+            Value::Set(s) if s.encoding() == "hashtable" => s.len(),
+            Value::ZSet(z) if !z.is_packed() => z.len(),
+            Value::Hash(h) if h.encoding() == "hashtable" => h.len(),
+            Value::Stream(s) => {
+                // One allocation per radix tree node (counted exactly only
+                // when it could decide), and per group and pending entry,
+                // the first group's PEL standing for all.
+                let nodes = if s.node_count() > LAZYFREE_THRESHOLD { s.node_count() } else { s.rax_node_count() };
+                let groups = s.groups.values().next().map_or(0, |g| s.groups.len() * (1 + g.pel.len()));
+                nodes + groups
+            }
+            _ => 1,
         }
     }
 

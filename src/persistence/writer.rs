@@ -23,15 +23,7 @@ use crate::sys::ThreadClass;
 
 const AUTOSYNC_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Redis's `strerror`-style text of an I/O error.
-fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    // "No such file or directory (os error 2)" -> as strerror prints it.
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+use crate::util::strerror;
 
 fn cwd() -> String {
     std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "unknown".into())

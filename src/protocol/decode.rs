@@ -79,6 +79,10 @@ struct Multibulk {
     bulk_len: Option<usize>,
 }
 
+/// The argument ranges kept between requests (more after a long request
+/// are freed).
+const KEEP_RANGES: usize = 1024;
+
 /// Incremental request decoder for one connection.
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -177,6 +181,10 @@ impl Decoder {
         let mb = self.pending.take().expect("pending multibulk");
         let frame = buf.split_to(mb.pos).freeze();
         args.extend(self.ranges.iter().map(|&(s, e)| frame.slice(s..e)));
+        if self.ranges.capacity() > KEEP_RANGES {
+            // A request with many arguments: give the space back.
+            self.ranges = Vec::new();
+        }
         Ok(true)
     }
 }

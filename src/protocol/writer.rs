@@ -199,6 +199,23 @@ impl ReplyWriter {
     }
 }
 
+/// A request as a client sends it, an array of bulk strings: what a
+/// replica, the AOF and MIGRATE's target receive.
+pub fn encode_command<A: AsRef<[u8]>>(buf: &mut Vec<u8>, argv: &[A]) {
+    let mut n = [0u8; 20];
+    buf.push(b'*');
+    buf.extend_from_slice(format_u64(&mut n, argv.len() as u64));
+    buf.extend_from_slice(b"\r\n");
+    for a in argv {
+        let a = a.as_ref();
+        buf.push(b'$');
+        buf.extend_from_slice(format_u64(&mut n, a.len() as u64));
+        buf.extend_from_slice(b"\r\n");
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b"\r\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +244,12 @@ mod tests {
         assert_eq!(both(|w| w.int(-5)), (":-5\r\n".into(), ":-5\r\n".into()));
         assert_eq!(both(|w| w.bulk(b"")), ("$0\r\n\r\n".into(), "$0\r\n\r\n".into()));
         assert_eq!(both(|w| w.error("ERR a\r\nb")), ("-ERR a  b\r\n".into(), "-ERR a  b\r\n".into()));
+    }
+
+    #[test]
+    fn commands_encode_as_arrays_of_bulks() {
+        let mut buf = Vec::new();
+        super::encode_command(&mut buf, &["SET", "k", ""]);
+        assert_eq!(buf, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
     }
 }

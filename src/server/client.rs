@@ -139,6 +139,13 @@ pub struct Client {
     pub postponed: Option<Postponed>,
     /// Free space in the query buffer at the same moment (`qbuf-free=`).
     pub query_buf_free: usize,
+    /// The most the query buffer held since the last resize check
+    /// (Redis's `querybuf_peak`).
+    pub query_peak: usize,
+    /// The largest the query buffer's allocation grew to since then. (Its
+    /// `capacity()` counts only what follows the unread bytes, while split
+    /// off requests keep the whole allocation alive until it is replaced.)
+    pub query_alloc: usize,
     /// Output handed to the socket but not yet written (counts toward the
     /// output buffer limits with `out`).
     pub obuf_pending: usize,
@@ -162,7 +169,17 @@ pub struct Client {
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
 }
 
+/// The id of the client that replays the AOF (Redis's `CLIENT_ID_AOF`).
+pub const CLIENT_ID_AOF: u64 = u64::MAX;
+
 impl Client {
+    /// Commands from the AOF are obeyed as written (Redis's
+    /// `mustObeyClient`): they were already checked when first run, and
+    /// some were rewritten into forms a user may not send.
+    pub fn must_obey(&self) -> bool {
+        self.id == CLIENT_ID_AOF
+    }
+
     pub fn new(id: u64, addr: String, laddr: String, fd: i32, authenticated: bool) -> Client {
         let now = Instant::now();
         Client {
@@ -195,6 +212,8 @@ impl Client {
             blocked: None,
             postponed: None,
             query_buf_free: 0,
+            query_peak: 0,
+            query_alloc: 0,
             obuf_pending: 0,
             obuf_soft_since: None,
             subs: None,

@@ -51,6 +51,41 @@ use crate::protocol::peek::second_args;
 const READ_CHUNK: usize = 16 * 1024;
 /// An output buffer that grew beyond this is released after its write.
 const KEEP_OUTPUT_CAPACITY: usize = 1024 * 1024;
+/// The argument vector is reallocated after a request longer than this.
+const KEEP_ARGS_CAPACITY: usize = 1024;
+/// Redis's `PROTO_RESIZE_THRESHOLD`: a busy client's query buffer is
+/// trimmed only above this size.
+const RESIZE_THRESHOLD: usize = 32 * 1024;
+
+/// Gives back query buffer space a client no longer uses (Redis's
+/// `clientsCronResizeQueryBuffer`, once a second): all of it after two
+/// seconds idle, else what is beyond twice the most it held recently.
+/// Returns the bytes released.
+pub fn resize_query_buffer(client: &mut Client, now_ms: u64) -> usize {
+    let (len, cap) = (client.query.len(), client.query.capacity().max(client.query_alloc));
+    let mut released = 0;
+    if cap - len > 4 * 1024 {
+        let idle = now_ms.saturating_sub(client.last_interaction_ms) / 1000 > 2;
+        let keep = if idle {
+            Some(len)
+        } else if cap > RESIZE_THRESHOLD && cap / 2 > client.query_peak {
+            Some(len.max(client.query_peak))
+        } else {
+            None
+        };
+        if let Some(keep) = keep {
+            let mut fresh = BytesMut::with_capacity(keep);
+            fresh.extend_from_slice(&client.query);
+            client.query = fresh;
+            released = cap - client.query.capacity();
+            client.query_buf_len = len;
+            client.query_buf_free = client.query.capacity() - len;
+        }
+    }
+    client.query_peak = len;
+    client.query_alloc = client.query.capacity();
+    released
+}
 /// Unwritten output at which a client with no output limit stops being
 /// read (and served) until its socket drains.
 const DEFAULT_STALL: usize = 1024 * 1024;
@@ -74,6 +109,7 @@ struct Step {
 
 pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
     let mut pending = BytesMut::new();
+    let mut pending_big = false;
     let mut args: Vec<Bytes> = Vec::new();
     loop {
         let step = {
@@ -97,6 +133,7 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
                 }
                 std::mem::swap(&mut client.out.buf, &mut pending);
                 client.obuf_pending = pending.len();
+                pending_big = pending.len() > KEEP_OUTPUT_CAPACITY;
             }
             close_if_over_limit(&srv.config, &mut client);
             Step {
@@ -125,6 +162,12 @@ pub async fn serve(server: Rc<RefCell<Server>>, slot: Rc<ClientSlot>) {
             ready = slot.stream.writable(), if !pending.is_empty() => {
                 if ready.is_err() || !write_some(&server, &slot, &mut pending) {
                     break;
+                }
+                if pending_big && pending.is_empty() {
+                    // A big reply went out: give its buffer back now (its
+                    // `capacity()` no longer shows the allocation).
+                    pending = BytesMut::new();
+                    pending_big = false;
                 }
             }
             ready = slot.stream.readable(), if step.may_read => {
@@ -176,6 +219,7 @@ fn read_some(server: &RefCell<Server>, slot: &ClientSlot) -> bool {
     let mut client = slot.state.borrow_mut();
     if client.query.capacity() - client.query.len() < READ_CHUNK {
         client.query.reserve(READ_CHUNK);
+        client.query_alloc = client.query_alloc.max(client.query.capacity());
     }
     let free = client.query.capacity() - client.query.len();
     match slot.stream.try_read_buf(&mut client.query) {
@@ -208,6 +252,7 @@ fn read_some(server: &RefCell<Server>, slot: &ClientSlot) -> bool {
 /// busy.
 pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>, stall: usize) {
     client.query_buf_len = client.query.len();
+    client.query_peak = client.query_peak.max(client.query.len());
     client.query_buf_free = client.query.capacity() - client.query.len();
     // Checked right after reading, before running anything, as Redis does:
     // the query buffer plus the arguments queued by MULTI.
@@ -267,6 +312,10 @@ pub fn run_buffered(srv: &mut Server, client: &mut Client, args: &mut Vec<Bytes>
         }
     }
     args.clear();
+    if args.capacity() > KEEP_ARGS_CAPACITY {
+        // A request with many arguments: give the vector back.
+        *args = Vec::new();
+    }
     client.query_buf_len = client.query.len();
     client.query_buf_free = client.query.capacity() - client.query.len();
 }

@@ -2,7 +2,8 @@
 //! asked for by a signal, the end of a CLIENT PAUSE, active expiry (not
 //! during a pause), incremental rehashing and
 //! shrinking of tables, the ops/sec sample, closing idle clients
-//! (`timeout`; never blocked or subscribed ones), and save points.
+//! (`timeout`; never blocked or subscribed ones), trimming query buffers
+//! (once a second), and save points.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,6 +14,7 @@ use crate::util::time::unix_ms;
 
 pub async fn run(server: Rc<RefCell<Server>>) {
     let mut last_sample = 0u64;
+    let mut last_resize = 0u64;
     loop {
         let hz = server.borrow().config.hz.clamp(1, 500);
         tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))).await;
@@ -24,8 +26,15 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         // Ends a pause whose time is up; while one is on, nothing expires.
         let paused = super::pause::check_timeout(srv);
         if srv.active_expire_enabled && !paused {
+            let started = std::time::Instant::now();
             let Server { keyspace, expire_cycle, rng, .. } = srv;
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
+            // LATENCY's `expire-cycle` event, as Redis samples it.
+            let ms = started.elapsed().as_millis() as u64;
+            let threshold = srv.config.latency_monitor_threshold;
+            if threshold > 0 && ms as i64 >= threshold {
+                srv.latency_monitor.add("expire-cycle", ms, (now / 1000) as i64);
+            }
         }
         super::notify::flush_table_events(srv, None);
         super::replication::after_cron(srv);
@@ -40,9 +49,27 @@ pub async fn run(server: Rc<RefCell<Server>>) {
             last_sample = now;
         }
         close_idle_clients(srv);
+        if now >= last_resize + 1000 {
+            resize_query_buffers(srv);
+            last_resize = now;
+        }
         super::save::cron(srv);
         super::aof::cron(srv);
         super::replication::cron(srv);
+        if !srv.migrate_targets.is_empty() {
+            srv.migrate_targets.cron(now / 1000);
+        }
+    }
+}
+
+/// Every client's query buffer resize check (a client busy running is
+/// skipped until the next round).
+fn resize_query_buffers(srv: &mut Server) {
+    let now = srv.now_ms;
+    for slot in srv.clients.iter() {
+        if let Ok(mut c) = slot.state.try_borrow_mut() {
+            super::connection::resize_query_buffer(&mut c, now);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Freeing off the command thread (Redis's lazyfree): FLUSHALL/FLUSHDB ASYNC
-//! hand the old tables to one background thread that drops them, so the
-//! command answers at once however large the dataset was. Counts what is
+//! hand the old tables, UNLINK the values costly to free, to one background
+//! thread that drops them, so the command answers at once however large
+//! the dataset or value was. Counts what is
 //! pending and what was freed for INFO (`lazyfree_pending_objects`,
 //! `lazyfreed_objects`).
 
@@ -53,9 +54,14 @@ pub fn pending_objects() -> u64 {
     PENDING.load(Ordering::Relaxed)
 }
 
-/// Objects freed in the background since start.
+/// Objects freed in the background since start (or CONFIG RESETSTAT).
 pub fn freed_objects() -> u64 {
     FREED.load(Ordering::Relaxed)
+}
+
+/// CONFIG RESETSTAT (Redis's `lazyfreeResetStats`).
+pub fn reset_stats() {
+    FREED.store(0, Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod latency_monitor;
 pub mod lazyfree;
 pub mod listener;
 pub mod memory;
+pub mod migrate;
 pub mod monitor;
 pub mod notify;
 pub mod pause;
@@ -113,6 +114,8 @@ pub struct Server {
     /// Client-side caching: the key table, BCAST prefixes, pending
     /// invalidations. (Boxed, as `persist`.)
     pub tracking: Box<tracking::Tracking>,
+    /// MIGRATE's cached connections to target instances.
+    pub migrate_targets: migrate::Targets,
     /// `tracking` has anything to do after commands (tracking clients,
     /// tracked keys or prefixes, messages waiting): the dispatcher's one
     /// test, kept here so it costs a single load.
@@ -156,6 +159,7 @@ impl Server {
             latency_monitor: latency_monitor::LatencyMonitor::default(),
             notify_recording: false,
             tracking: Box::default(),
+            migrate_targets: migrate::Targets::default(),
             tracking_on: false,
             config: Box::new(config),
         };
@@ -219,7 +223,21 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     state.tcp_port = port;
     state.scripting.engine();
     let users = state.config.users.clone();
-    state.acl.load_config_users(&users, acl::pubsub_default_all(&state.config))?;
+    let aclfile = state.config.aclfile.clone();
+    if !aclfile.is_empty() && !users.is_empty() {
+        return Err("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is \
+                    invalid. This setup is very likely to lead to configuration errors and security holes, please \
+                    define either an ACL file or declare users directly in your redis.conf, but not both."
+            .into());
+    }
+    let all_channels = acl::pubsub_default_all(&state.config);
+    state.acl.load_config_users(&users, all_channels)?;
+    if !aclfile.is_empty() {
+        state
+            .acl
+            .load_file(&aclfile, all_channels)
+            .map_err(|e| format!("Aborting Redis startup because of ACL errors: {e}"))?;
+    }
     let server = std::rc::Rc::new(std::cell::RefCell::new(state));
     if let Some(f) = lifecycle.on_listening {
         f(&server.borrow());

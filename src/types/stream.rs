@@ -548,6 +548,12 @@ impl Stream {
         self.range(StreamId::ZERO, StreamId::MAX, false).next().map(|(id, _)| id)
     }
 
+    /// The first entry's id, deleted ones included, or `MAX` when there
+    /// is none (`streamGetEdgeID(s, 1, 0, ..)`).
+    pub fn first_id_with_tombstones(&self) -> StreamId {
+        self.nodes().next().and_then(|(m, n)| n.entries(*m).next()).map_or(StreamId::MAX, |e| e.id)
+    }
+
     /// The last live entry's id (`streamLastValidID`).
     pub fn last_entry_id(&self) -> Option<StreamId> {
         self.range(StreamId::ZERO, StreamId::MAX, true).next().map(|(id, _)| id)

@@ -11,3 +11,13 @@ pub mod sha1;
 pub mod sha256;
 pub mod split;
 pub mod time;
+
+/// The text of an OS error as C's `strerror` prints it (without Rust's
+/// " (os error N)" suffix), for Redis's log and error lines.
+pub fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

@@ -357,3 +357,93 @@ fn acl_matches_real_redis() {
     assert_eq!(theirs.len(), 3, "{theirs:?}");
     assert_eq!(strip(o.cmd(&["ACL", "LOG"])), theirs);
 }
+
+/// The ACL file at `path` through one server: loaded at startup, saved,
+/// replaced with a bad file (refused, nothing changes), then a good one
+/// (the replaced users' clients are disconnected). Every reply, the saved
+/// file's text, and whether alice's connection survived each load.
+fn aclfile_flow(port: u16, path: &std::path::Path) -> (Vec<Reply>, String, Vec<bool>) {
+    let mut c = Conn::connect(port);
+    let mut alice = Conn::connect(port);
+    let mut log = vec![
+        c.cmd(&["ACL", "LIST"]),
+        alice.cmd(&["GET", "k1"]),
+        alice.cmd(&["AUTH", "alice", "pw"]),
+        alice.cmd(&["GET", "k1"]),
+        alice.cmd(&["GET", "other"]),
+        c.cmd(&["ACL", "SETUSER", "bob", "on", ">x", "+@read", "~*", "resetchannels"]),
+        c.cmd(&["ACL", "SAVE"]),
+    ];
+    let saved = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, "user alice on >pw2 +nosuch\nuser carol on\nuser carol off\nbogus line\n").unwrap();
+    log.push(c.cmd(&["ACL", "LOAD"]));
+    log.push(c.cmd(&["ACL", "USERS"]));
+    let mut survived = vec![!alice.is_closed(std::time::Duration::from_millis(200))];
+    std::fs::write(path, "user default on nopass ~* &* +@all\nuser alice on >pw2 ~* +@all\n").unwrap();
+    log.push(c.cmd(&["ACL", "LOAD"]));
+    log.push(c.cmd(&["ACL", "LIST"]));
+    survived.push(!alice.is_closed(std::time::Duration::from_secs(2)));
+    (log, saved, survived)
+}
+
+const ACLFILE: &str = "user default on nopass ~* &* +@all\nuser alice on >pw ~k* resetchannels +get\n";
+
+#[test]
+fn aclfile_is_loaded_saved_and_reloaded_as_a_whole() {
+    let dir = tempdir::TempDir::new("aclfile");
+    let path = dir.path().join("users.acl");
+    std::fs::write(&path, ACLFILE).unwrap();
+    let s = TestServer::start(&["--aclfile", path.to_str().unwrap()]);
+    let (log, saved, survived) = aclfile_flow(s.port, &path);
+    assert_eq!(log[2], ok());
+    assert_eq!(log[3], nil());
+    assert!(matches!(&log[4], Reply::Error(e) if e.starts_with("NOPERM")));
+    assert_eq!(log[6], ok());
+    assert!(saved.contains("\nuser bob on #2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881 ~* resetchannels -@all +@read\n"), "{saved}");
+    let Reply::Error(e) = &log[7] else { panic!("{:?}", log[7]) };
+    let p = path.display();
+    assert_eq!(
+        e,
+        &format!(
+            "ERR {p}:1: Error in applying operation '+nosuch': Unknown command or category name in ACL. \
+             WARNING: Duplicate user 'carol' found on line 3. {p}:4 should start with user keyword followed by the \
+             username. WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
+        )
+    );
+    assert_eq!(log[8], bulks(&["alice", "bob", "default"]));
+    assert_eq!(log[9], ok());
+    assert_eq!(survived, [true, false], "a load disconnects the clients of the users it replaced");
+    // Users in redis.conf and an ACL file: refused at startup.
+    let out = std::process::Command::new(server_bin())
+        .args(["--port", "0", "--aclfile", path.to_str().unwrap(), "--user", "x", "on"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Configuring Redis with users defined in redis.conf and at the same setting"), "{text}");
+    // A bad ACL file: refused at startup.
+    std::fs::write(&path, "user a +nosuch\n").unwrap();
+    let out = std::process::Command::new(server_bin())
+        .args(["--port", "0", "--aclfile", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Aborting Redis startup because of ACL errors: "), "{text}");
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn aclfile_flow_matches_redis_server() {
+    let dir = tempdir::TempDir::new("aclfile-both");
+    let path = dir.path().join("users.acl");
+    std::fs::write(&path, ACLFILE).unwrap();
+    let ours = {
+        let s = TestServer::start(&["--aclfile", path.to_str().unwrap()]);
+        aclfile_flow(s.port, &path)
+    };
+    std::fs::write(&path, ACLFILE).unwrap();
+    let r = RealRedis::start(&["--aclfile", path.to_str().unwrap()]);
+    let theirs = aclfile_flow(r.port, &path);
+    assert_eq!(ours, theirs);
+}

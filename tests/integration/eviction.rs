@@ -374,7 +374,9 @@ fn watched_key_evicted_fails_the_transaction() {
 
 #[test]
 fn lfu_counters_and_idle_times() {
-    let srv = TestServer::start(&["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"]);
+    // No decay: a minute boundary inside the test would take one off.
+    let srv =
+        TestServer::start(&["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0", "--lfu-decay-time", "0"]);
     let mut c = srv.conn();
     assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
     assert_eq!(c.cmd(&["OBJECT", "FREQ", "k"]), int(5), "LFU_INIT_VAL");

@@ -552,3 +552,50 @@ fn key_commands_match_redis() {
         &["OBJECT", "encoding", "a", "b"],
     ]);
 }
+
+/// UNLINK (and DEL with lazyfree-lazy-user-del) frees a value in the
+/// background when freeing it is costly (Redis's free effort above 64:
+/// hash table sets and hashes, skiplists, list nodes, stream nodes and
+/// groups); small values go at once. INFO counts what the background
+/// freed; CONFIG RESETSTAT zeroes it.
+#[test]
+fn unlink_frees_costly_values_in_the_background() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    let freed = |c: &mut Conn| info_field(c, "memory", "lazyfreed_objects").parse::<u64>().unwrap();
+    let settle = |c: &mut Conn, want: u64| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while freed(c) != want || info_field(c, "memory", "lazyfree_pending_objects") != "0" {
+            assert!(std::time::Instant::now() < deadline, "lazyfreed_objects never reached {want}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    let members: Vec<String> = (0..65).map(|i| format!("m{i}")).collect();
+    let mut sadd = vec!["SADD", "big"];
+    sadd.extend(members.iter().map(|m| m.as_str()));
+    c.cmd(&sadd);
+    sadd[1] = "small";
+    sadd.truncate(66);
+    c.cmd(&sadd[..66]);
+    c.cmd(&["SREM", "small", "m64"]);
+    assert_eq!(c.cmd(&["UNLINK", "small", "big", "missing"]), int(2));
+    settle(&mut c, 1);
+    // A stream whose only group was destroyed: one node, no group.
+    c.cmd(&["XADD", "st", "*", "a", "b"]);
+    c.cmd(&["XGROUP", "CREATE", "st", "g", "$"]);
+    c.cmd(&["XGROUP", "DESTROY", "st", "g"]);
+    assert_eq!(c.cmd(&["UNLINK", "st"]), int(1));
+    settle(&mut c, 1);
+    // DEL is lazy only with lazyfree-lazy-user-del.
+    let mut again = vec!["SADD", "big"];
+    again.extend(members.iter().map(|m| m.as_str()));
+    assert_eq!(c.cmd(&again), int(65));
+    assert_eq!(c.cmd(&["DEL", "big"]), int(1));
+    settle(&mut c, 1);
+    assert_eq!(c.cmd(&["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"]), ok());
+    assert_eq!(c.cmd(&again), int(65));
+    assert_eq!(c.cmd(&["DEL", "big"]), int(1));
+    settle(&mut c, 2);
+    assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), ok());
+    assert_eq!(freed(&mut c), 0);
+}

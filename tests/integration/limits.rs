@@ -466,3 +466,36 @@ fn config_set_maxclients_matches_real_redis() {
         assert_eq!(o.cmd(cmd), r.cmd(cmd), "{cmd:?}");
     }
 }
+
+/// Memory a long request or a big reply needed goes back once it is done:
+/// the argument vectors at once, the query buffer within two cron seconds
+/// (Redis's `clientsCronResizeQueryBuffer`), a big reply's buffer once
+/// written; an idle client's query buffer is emptied (qbuf-free=0).
+#[test]
+fn long_requests_and_big_replies_give_their_memory_back() {
+    let s = TestServer::start(&[]);
+    let mut c = s.conn();
+    let mut probe = s.conn();
+    let used = |p: &mut Conn| info_field(p, "memory", "used_memory").parse::<u64>().unwrap();
+    let base = used(&mut probe);
+    let members: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+    let mut sadd = vec!["SADD", "s"];
+    sadd.extend(members.iter().map(|m| m.as_str()));
+    assert_eq!(c.cmd(&sadd), int(100_000));
+    assert_eq!(c.cmd(&["UNLINK", "s"]), int(1));
+    let big = "x".repeat(2_000_000);
+    assert_eq!(c.cmd(&["ECHO", &big]), bulk(&big));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = used(&mut probe);
+        if now < base + 200_000 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {now} bytes used against {base} before");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Reply::Bulk(list) = probe.cmd(&["CLIENT", "LIST"]) else { panic!() };
+    let list = String::from_utf8_lossy(&list).into_owned();
+    let line = list.lines().find(|l| l.contains("cmd=echo")).expect("the ECHO client");
+    assert!(line.contains(" qbuf=0 qbuf-free=0 "), "{line}");
+}

@@ -22,6 +22,7 @@ mod introspection;
 mod keys;
 mod limits;
 mod list;
+mod migrate;
 mod monitor;
 mod notify;
 mod pause;

@@ -288,7 +288,7 @@ fn load_data(c: &mut Conn) {
 /// One random write (or read that may expire keys) on a small key space.
 fn random_op(rng: &mut TestRng, c: &mut Conn, blocker: &mut Conn) {
     let k = |rng: &mut TestRng, p: &str| format!("{p}:{}", rng.below(8));
-    match rng.below(24) {
+    match rng.below(32) {
         0 => c.cmd(&["SET", &k(rng, "str"), &rng.next_u64().to_string()]),
         1 => c.cmd(&["SET", &k(rng, "str"), "v", "EX", &(1 + rng.below(1000)).to_string()]),
         2 => c.cmd(&["SET", &k(rng, "tmp"), "v", "PX", &(1 + rng.below(30)).to_string()]),
@@ -342,8 +342,64 @@ fn random_op(rng: &mut TestRng, c: &mut Conn, blocker: &mut Conn) {
         20 => c.cmd(&["GET", &k(rng, "tmp")]),
         21 => c.cmd(&["GETEX", &k(rng, "str"), "PX", &(1 + rng.below(10)).to_string()]),
         22 => c.cmd(&["LMOVE", &k(rng, "list"), &k(rng, "list"), "LEFT", "RIGHT"]),
+        24..=31 => stream_op(rng, c),
         _ => c.cmd(&["HSET", &k(rng, "hash"), &rng.below(10).to_string(), &rng.next_u64().to_string()]),
     };
+}
+
+/// A consumer-group command or an approximate trim (the master runs with
+/// small stream nodes, so `~` trims delete where the replica's would not).
+fn stream_op(rng: &mut TestRng, c: &mut Conn) -> Reply {
+    let key = format!("st:{}", rng.below(2));
+    let consumer = format!("c{}", rng.below(3));
+    let first = |c: &mut Conn, cmd: &[&str]| -> Option<String> {
+        let Reply::Array(items) = c.cmd(cmd) else { return None };
+        let Reply::Array(item) = items.into_iter().next()? else { return None };
+        match item.into_iter().next()? {
+            Reply::Bulk(id) => Some(String::from_utf8_lossy(&id).into_owned()),
+            _ => None,
+        }
+    };
+    match rng.below(8) {
+        0 | 1 => c.cmd(&["XADD", &key, "MAXLEN", "~", "6", "*", "f", &rng.below(100).to_string()]),
+        2 => c.cmd(&["XGROUP", "CREATE", &key, "g", "0", "MKSTREAM"]),
+        3 => c.cmd(&["XREADGROUP", "GROUP", "g", &consumer, "COUNT", "2", "STREAMS", &key, ">"]),
+        4 => c.cmd(&["XREADGROUP", "GROUP", "g", &consumer, "NOACK", "COUNT", "1", "STREAMS", &key, ">"]),
+        5 => c.cmd(&["XAUTOCLAIM", &key, "g", &consumer, "0", "0-0", "COUNT", "2"]),
+        6 => match first(c, &["XRANGE", &key, "-", "+", "COUNT", "1"]) {
+            Some(id) => c.cmd(&["XDEL", &key, &id]),
+            None => Reply::Null,
+        },
+        _ => match first(c, &["XPENDING", &key, "g", "-", "+", "1"]) {
+            Some(id) => c.cmd(&["XCLAIM", &key, "g", &consumer, "0", &id]),
+            None => Reply::Null,
+        },
+    }
+}
+
+/// A stream's entries, and its groups as a replica must hold them: name,
+/// consumers, pending count and last id; pending entries with owner and
+/// delivery count. (Not `entries-read`: XCLAIM's LASTID does not carry it,
+/// so a redis-server replica differs from its redis-server master there.)
+fn dump_stream(c: &mut Conn, k: &str) -> Reply {
+    let mut out = vec![c.cmd(&["XRANGE", k, "-", "+"])];
+    let Reply::Array(groups) = c.cmd(&["XINFO", "GROUPS", k]) else { panic!("XINFO GROUPS") };
+    for g in groups {
+        let Reply::Array(mut fields) = g else { panic!() };
+        fields.truncate(8);
+        let name = match &fields[1] {
+            Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("{other:?}"),
+        };
+        out.push(Reply::Array(fields));
+        let Reply::Array(pending) = c.cmd(&["XPENDING", k, &name, "-", "+", "100000"]) else { panic!() };
+        for p in pending {
+            let Reply::Array(mut p) = p else { panic!() };
+            p.remove(2); // idle time
+            out.push(Reply::Array(p));
+        }
+    }
+    Reply::Array(out)
 }
 
 /// Every key of every database with its type and content (values read
@@ -370,6 +426,7 @@ fn dump_all(c: &mut Conn) -> Vec<(String, i64)> {
                 Reply::Simple(s) if s == "hash" => sorted(c.cmd(&["HGETALL", &k])),
                 Reply::Simple(s) if s == "set" => sorted(c.cmd(&["SMEMBERS", &k])),
                 Reply::Simple(s) if s == "zset" => c.cmd(&["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
+                Reply::Simple(s) if s == "stream" => dump_stream(c, &k),
                 other => panic!("type {other:?}"),
             };
             let Reply::Int(ttl) = c.cmd(&["PTTL", &k]) else { panic!("PTTL") };
@@ -393,7 +450,7 @@ fn sorted(r: Reply) -> Reply {
 #[test]
 #[ignore = "needs redis-server"]
 fn real_replica_dataset_matches_after_random_writes() {
-    let s = TestServer::start(&[]);
+    let s = TestServer::start(&["--stream-node-max-entries", "3"]);
     let mut w = s.conn();
     load_data(&mut w);
     let port = s.port.to_string();
@@ -548,4 +605,109 @@ fn xadd_is_propagated_with_the_generated_id() {
     let Reply::Bulk(id) = w.cmd(&["XADD", "st", "*", "f", "v"]) else { panic!("XADD") };
     let id = String::from_utf8(id.to_vec()).unwrap();
     expect_stream(&mut r, &[&["SELECT", "0"], &["XADD", "st", &id, "f", "v"]]);
+}
+
+/// Consumer-group commands and approximate trims, run on a server with a
+/// replica attached; returns the stream they produced (up to the closing
+/// `SET end 1`), with absolute delivery times masked.
+fn stream_group_propagation(port: u16) -> Vec<Vec<String>> {
+    let mut w = Conn::connect(port);
+    let mut r = attach(port);
+    let script: &[&[&str]] = &[
+        &["XGROUP", "CREATE", "st", "g", "$", "MKSTREAM"],
+        &["XADD", "st", "1-1", "f", "v"],
+        &["XADD", "st", "2-1", "f", "v"],
+        &["XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "st", ">"],
+        &["XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "st", ">"],
+        &["XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "st", ">"],
+        &["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "st", "0"],
+        &["XCLAIM", "st", "g", "bob", "0", "1-1"],
+        &["XCLAIM", "st", "g", "bob", "0", "9-9", "LASTID", "5-0"],
+        &["XADD", "st", "6-1", "f", "v"],
+        &["XREADGROUP", "GROUP", "g", "carol", "STREAMS", "st", ">"],
+        &["XDEL", "st", "1-1"],
+        &["XAUTOCLAIM", "st", "g", "dave", "0", "0-0", "COUNT", "5"],
+        &["XADD", "st", "MAXLEN", "~", "1", "7-1", "f", "v"],
+        &["XADD", "st", "8-*", "f", "v"],
+        &["XADD", "st", "MINID", "~", "8", "LIMIT", "100", "9-1", "f", "v"],
+        &["XTRIM", "st", "MAXLEN", "~", "0"],
+        &["XTRIM", "st", "MAXLEN", "~", "100"],
+        &["SET", "end", "1"],
+    ];
+    for cmd in script {
+        let reply = w.cmd(cmd);
+        assert!(!matches!(reply, Reply::Error(_)), "{cmd:?}: {reply:?}");
+    }
+    let mut got = Vec::new();
+    loop {
+        let mut cmd = next_cmd(&mut r);
+        if let Some(t) = cmd.iter().position(|a| a == "TIME") {
+            cmd[t + 1] = "<ms>".into();
+        }
+        let end = cmd == ["SET", "end", "1"];
+        got.push(cmd);
+        if end {
+            return got;
+        }
+    }
+}
+
+#[test]
+fn stream_groups_and_approximate_trims_are_propagated_as_redis_7_0_does() {
+    let s = TestServer::start(&["--repl-ping-replica-period", "1000", "--stream-node-max-entries", "2"]);
+    let got = stream_group_propagation(s.port);
+    let xclaim = |consumer: &str, id: &str, count: &str, last: &str| -> Vec<String> {
+        ["XCLAIM", "st", "g", consumer, "0", id, "TIME", "<ms>", "RETRYCOUNT", count, "FORCE", "JUSTID", "LASTID", last]
+            .map(String::from)
+            .to_vec()
+    };
+    let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let want = vec![
+        v(&["SELECT", "0"]),
+        v(&["XGROUP", "CREATE", "st", "g", "$", "MKSTREAM"]),
+        v(&["XADD", "st", "1-1", "f", "v"]),
+        v(&["XADD", "st", "2-1", "f", "v"]),
+        // A delivery goes as the XCLAIM that recreates it; NOACK reads as
+        // the consumer's creation and the group's position; a read of
+        // nothing new, or of the history, as nothing.
+        xclaim("alice", "1-1", "1", "1-1"),
+        v(&["MULTI"]),
+        v(&["XGROUP", "CREATECONSUMER", "st", "g", "bob"]),
+        v(&["XGROUP", "SETID", "st", "g", "2-1", "ENTRIESREAD", "2"]),
+        v(&["EXEC"]),
+        // XCLAIM likewise (the history read counted a delivery); a LASTID
+        // that claimed nothing as SETID.
+        xclaim("bob", "1-1", "3", "2-1"),
+        v(&["XGROUP", "SETID", "st", "g", "5-0", "ENTRIESREAD", "2"]),
+        v(&["XADD", "st", "6-1", "f", "v"]),
+        xclaim("carol", "6-1", "1", "6-1"),
+        v(&["XDEL", "st", "1-1"]),
+        // XAUTOCLAIM: the deleted entry's pending entry goes with an XCLAIM
+        // the replica turns into the same deletion; then the claim.
+        v(&["MULTI"]),
+        xclaim("bob", "1-1", "3", "6-1"),
+        xclaim("dave", "6-1", "2", "6-1"),
+        v(&["EXEC"]),
+        // Approximate trims go as exact ones to what the stream holds; a
+        // generated id as itself; a trim that deleted nothing, not at all.
+        v(&["XADD", "st", "MAXLEN", "=", "2", "7-1", "f", "v"]),
+        v(&["XADD", "st", "8-0", "f", "v"]),
+        v(&["XADD", "st", "MINID", "=", "8-0", "LIMIT", "100", "9-1", "f", "v"]),
+        v(&["XTRIM", "st", "MAXLEN", "=", "0"]),
+        v(&["SET", "end", "1"]),
+    ];
+    assert_eq!(got, want);
+    // A user may not send LIMIT with an exact trim (the AOF's client may).
+    assert_eq!(
+        s.conn().cmd(&["XADD", "st", "MAXLEN", "=", "1", "LIMIT", "5", "*", "f", "v"]),
+        err("ERR syntax error, LIMIT cannot be used without the special ~ option")
+    );
+}
+
+#[test]
+#[ignore = "needs redis-server"]
+fn stream_group_propagation_matches_redis_server() {
+    let ours = TestServer::start(&["--stream-node-max-entries", "2"]);
+    let redis = RealRedis::start(&["--stream-node-max-entries", "2"]);
+    assert_eq!(stream_group_propagation(ours.port), stream_group_propagation(redis.port));
 }

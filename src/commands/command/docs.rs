@@ -306,6 +306,12 @@ fn convert_item(item: &Item, cx: &mut Ctx) -> Vec<Arg> {
         return vec![arg];
     }
     match &item.node {
+        // MIGRATE's `""`: the empty string as a literal.
+        Node::Word(w) if w == "\"\"" => {
+            let mut a = Arg::new("empty_string".into(), ArgType::PureToken);
+            a.token = Some(String::new());
+            vec![a]
+        }
         Node::Word(w) if is_token(w) => {
             let mut a = Arg::new(w.to_ascii_lowercase(), ArgType::PureToken);
             a.token = Some(w.clone());

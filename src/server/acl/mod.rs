@@ -18,6 +18,7 @@
 //!
 //! Imports the command table (for ids and categories), `util`.
 
+mod file;
 mod keys;
 mod selector;
 
