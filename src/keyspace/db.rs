@@ -121,6 +121,13 @@ pub struct Db {
     /// deleting them (Redis's `expireIfNeeded` during CLIENT PAUSE). Writes
     /// still delete them.
     pub keep_expired: bool,
+    /// A replica (Redis 7.0's `expireIfNeeded` with `masterhost` set):
+    /// expired keys read as missing but are never deleted here; the
+    /// master's DELs delete them.
+    pub replica: bool,
+    /// The master's command is running on a replica: expired keys are
+    /// live to it (the master decides when they go).
+    pub obey_master: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
     /// Replication is on: keys deleted because they expired are logged in
@@ -155,6 +162,8 @@ impl Db {
             detached: Vec::new(),
             record_events: 0,
             keep_expired: false,
+            replica: false,
+            obey_master: false,
             events: Vec::new(),
             log_expired: false,
             expired_log: Vec::new(),
@@ -224,8 +233,8 @@ impl Db {
     fn check_live_as(&mut self, h: u64, key: &[u8], now: u64, write: bool) -> bool {
         match self.dict.find(h, key) {
             None => false,
-            Some(n) if n.expire != 0 && now > n.expire => {
-                if write || !self.keep_expired {
+            Some(n) if n.expire != 0 && now > n.expire && !self.obey_master => {
+                if !self.replica && (write || !self.keep_expired) {
                     self.delete_expired(h, key);
                 }
                 false
@@ -650,7 +659,7 @@ impl Db {
             if !expired {
                 return Some(key);
             }
-            if self.keep_expired {
+            if self.keep_expired || self.replica {
                 tries -= 1;
                 if tries == 0 {
                     return Some(key);
@@ -716,8 +725,8 @@ impl Db {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
         match self.dict.find(h, key) {
-            Some(n) if n.expire != 0 && now > n.expire => {
-                if !self.keep_expired {
+            Some(n) if n.expire != 0 && now > n.expire && !self.obey_master => {
+                if !self.keep_expired && !self.replica {
                     self.delete_expired(h, key);
                 }
                 true

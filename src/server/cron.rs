@@ -25,7 +25,8 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         srv.now_ms = now;
         // Ends a pause whose time is up; while one is on, nothing expires.
         let paused = super::pause::check_timeout(srv);
-        if srv.active_expire_enabled && !paused {
+        // A replica leaves expiry to its master (`server::replica`).
+        if srv.active_expire_enabled && !paused && srv.repl.master.is_none() {
             let started = std::time::Instant::now();
             let Server { keyspace, expire_cycle, rng, .. } = srv;
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());

@@ -28,6 +28,7 @@ pub mod notify;
 pub mod pause;
 pub mod pubsub;
 pub mod redact;
+pub mod replica;
 pub mod replication;
 pub mod save;
 pub mod shutdown;
@@ -249,6 +250,14 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     let appendonly = server.borrow().config.appendonly;
     let loading = if appendonly { None } else { save::start_loading(&mut server.borrow_mut()) };
     listener::start(&server, bound);
+    // The `replicaof` directive: the link starts once we are listening.
+    let replicaof = server.borrow().config.other.get("replicaof").cloned();
+    if let Some((host, port)) = replicaof.as_deref().and_then(|v| v.split_once(' ')) {
+        let port = port.parse().unwrap_or(0);
+        let mut srv = server.borrow_mut();
+        srv.repl.master = Some((host.to_string(), port));
+        replica::start(&mut srv, host, port, false);
+    }
     if appendonly {
         // On this thread; clients connecting meanwhile get LOADING.
         aof::startup(&mut server.borrow_mut())?;
