@@ -403,6 +403,7 @@ async fn session(server: &Rc<RefCell<Server>>, epoch: u64) -> Outcome<()> {
             crate::log::notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
         }
         Psync::Full { replid, offset } => {
+            let aof_was_on;
             if !current(server, epoch, State::Transfer) {
                 return Ok(());
             }
@@ -415,6 +416,12 @@ async fn session(server: &Rc<RefCell<Server>>, epoch: u64) -> Outcome<()> {
                 // Redis's `replicationAttachToNewMaster`: our replicas must
                 // sync again, the backlog restarts.
                 super::replication::drop_replicas(&mut srv);
+                // The AOF restarts from the new dataset (Redis stops it
+                // here and rewrites it after the load).
+                aof_was_on = srv.aof.on();
+                if aof_was_on {
+                    super::aof::stop(&mut srv);
+                }
                 crate::log::notice("MASTER <-> REPLICA sync: Flushing old data");
                 crate::log::notice("MASTER <-> REPLICA sync: Loading DB in memory");
                 super::save::start_loading_bytes(&mut srv, data)
@@ -435,6 +442,12 @@ async fn session(server: &Rc<RefCell<Server>>, epoch: u64) -> Outcome<()> {
                 }
                 super::replication::full_sync_done(&mut srv, replid, offset);
                 crate::log::notice("MASTER <-> REPLICA sync: Finished with success");
+                if aof_was_on && super::aof::start(&mut srv, false).is_err() {
+                    crate::log::warning(
+                        "Failed enabling the AOF after successful master synchronization! Trying it again in one \
+                         second.",
+                    );
+                }
                 ack_bytes(srv.repl.offset)
             };
             if eof {

@@ -225,3 +225,34 @@ fn real_redis_chained_behind_our_replica() {
     rr.cmd(&["SELECT", "5"]);
     assert_eq!(rr.cmd(&["GET", "in5-after"]), bulk("y"));
 }
+
+/// AUTH with `masteruser`/`masterauth`; a replica with the AOF on writes
+/// the synced dataset and the applied stream to it.
+#[test]
+fn replica_authenticates_and_keeps_its_aof() {
+    let m = TestServer::start(&["--requirepass", "secret"]);
+    let rs = TestServer::start(&["--appendonly", "yes"]);
+    let mut w = m.conn();
+    assert_eq!(w.cmd(&["AUTH", "secret"]), ok());
+    assert_eq!(w.cmd(&["ACL", "SETUSER", "repl", "on", ">rpass", "+psync", "+replconf", "+ping"]), ok());
+    assert_eq!(w.cmd(&["SET", "before", "1"]), ok());
+    let mut r = rs.conn();
+    assert_eq!(r.cmd(&["CONFIG", "SET", "masteruser", "repl"]), ok());
+    assert_eq!(r.cmd(&["CONFIG", "SET", "masterauth", "rpass"]), ok());
+    assert_eq!(r.cmd(&["REPLICAOF", "127.0.0.1", &m.port.to_string()]), ok());
+    wait_link_up(&mut r);
+    assert_eq!(w.cmd(&["SET", "after", "2"]), ok());
+    assert_eq!(w.cmd(&["SELECT", "3"]), ok());
+    assert_eq!(w.cmd(&["RPUSH", "l", "a", "b"]), int(2));
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    wait_same_offset(&mut w, &mut r);
+    wait_until("the AOF rewrite after the sync", 30, || {
+        info_field(&mut r, "persistence", "aof_rewrite_in_progress") == "0"
+            && info_field(&mut r, "persistence", "aof_rewrite_scheduled") == "0"
+    });
+    assert_eq!(r.cmd(&["DEBUG", "LOADAOF"]), ok());
+    assert_eq!(r.cmd(&["GET", "before"]), bulk("1"));
+    assert_eq!(r.cmd(&["GET", "after"]), bulk("2"));
+    r.cmd(&["SELECT", "3"]);
+    assert_eq!(r.cmd(&["LRANGE", "l", "0", "-1"]), bulks(&["a", "b"]));
+}
