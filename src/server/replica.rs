@@ -196,11 +196,9 @@ async fn run(server: Rc<RefCell<Server>>, epoch: u64) {
         if srv.repl.side.epoch != epoch {
             return;
         }
-        let side = &mut srv.repl.side;
-        side.state = State::Connect;
-        if side.down_since_ms.is_none_or(|t| t == 0) {
-            side.down_since_ms = Some(crate::util::time::unix_ms());
-        }
+        // (`master_link_down_since_seconds` counts from a lost link, not
+        // from failed attempts.)
+        srv.repl.side.state = State::Connect;
     }
 }
 

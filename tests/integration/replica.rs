@@ -256,3 +256,27 @@ fn replica_authenticates_and_keeps_its_aof() {
     r.cmd(&["SELECT", "3"]);
     assert_eq!(r.cmd(&["LRANGE", "l", "0", "-1"]), bulks(&["a", "b"]));
 }
+
+/// The `replicaof` directive starts the link at startup (`PSYNC ? -1`: no
+/// history to continue); a wrong `masterauth` keeps the link down.
+#[test]
+fn replicaof_directive_and_a_refused_auth() {
+    let m = TestServer::start(&["--requirepass", "secret"]);
+    let port = m.port.to_string();
+    let rs = TestServer::start(&["--replicaof", "127.0.0.1", &port, "--masterauth", "secret"]);
+    let mut r = rs.conn();
+    wait_link_up(&mut r);
+    let mut w = m.conn();
+    assert_eq!(w.cmd(&["AUTH", "secret"]), ok());
+    assert_eq!(w.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    assert_eq!(r.cmd(&["GET", "k"]), bulk("v"));
+
+    let bad = TestServer::start(&["--replicaof", "127.0.0.1", &port, "--masterauth", "wrong"]);
+    let mut b = bad.conn();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(info_field(&mut b, "replication", "master_link_status"), "down");
+    assert_eq!(info_field(&mut b, "replication", "master_link_down_since_seconds"), "-1");
+    assert_eq!(info_field(&mut b, "replication", "slave_repl_offset"), "1");
+    assert_eq!(b.cmd(&["GET", "k"]), nil());
+}
