@@ -122,8 +122,9 @@ pub struct Db {
     /// still delete them.
     pub keep_expired: bool,
     /// A replica (Redis 7.0's `expireIfNeeded` with `masterhost` set):
-    /// expired keys read as missing but are never deleted here; the
-    /// master's DELs delete them.
+    /// expired keys read as missing but are not deleted by reads; the
+    /// master's DELs delete them (a write lookup, only possible on a
+    /// writable replica, still deletes).
     pub replica: bool,
     /// The master's command is running on a replica: expired keys are
     /// live to it (the master decides when they go).
@@ -234,7 +235,9 @@ impl Db {
         match self.dict.find(h, key) {
             None => false,
             Some(n) if n.expire != 0 && now > n.expire && !self.obey_master => {
-                if !self.replica && (write || !self.keep_expired) {
+                // A write (a writable replica's client) deletes it: the
+                // caller then inserts the key as absent.
+                if write || !(self.keep_expired || self.replica) {
                     self.delete_expired(h, key);
                 }
                 false

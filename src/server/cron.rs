@@ -86,7 +86,12 @@ fn close_idle_clients(srv: &mut Server) {
         };
         let exempt = c.blocked.is_some()
             || c.postponed.is_some()
-            || c.client_type() == super::client::ClientType::PubSub
+            || matches!(
+                c.client_type(),
+                super::client::ClientType::PubSub
+                    | super::client::ClientType::Master
+                    | super::client::ClientType::Replica
+            )
             || c.close_asap;
         if !exempt && now.saturating_sub(c.last_interaction_ms) / 1000 > timeout {
             crate::log::verbose("Closing idle client");

@@ -280,3 +280,49 @@ fn replicaof_directive_and_a_refused_auth() {
     assert_eq!(info_field(&mut b, "replication", "slave_repl_offset"), "1");
     assert_eq!(b.cmd(&["GET", "k"]), nil());
 }
+
+/// A busy script on the replica leaves the master's stream waiting (it is
+/// applied afterwards, bytes counted once); the idle `timeout` never
+/// closes the master client; a writable replica's write to a logically
+/// expired key creates it afresh.
+#[test]
+fn master_stream_waits_for_a_busy_script_and_is_never_idle() {
+    let m = TestServer::start(&[]);
+    let rs = TestServer::start(&["--timeout", "1", "--busy-reply-threshold", "100"]);
+    let mut w = m.conn();
+    let mut r = rs.conn();
+    assert_eq!(r.cmd(&["REPLICAOF", "127.0.0.1", &m.port.to_string()]), ok());
+    wait_link_up(&mut r);
+    let mut script = rs.conn();
+    script.send(&[
+        "EVAL",
+        "local t0 = redis.call('TIME') while true do local t = redis.call('TIME') \
+         if (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 800000 then break end end return 1",
+        "0",
+    ]);
+    std::thread::sleep(Duration::from_millis(200));
+    for i in 0..100 {
+        w.cmd(&["SET", &format!("k{i}"), "v"]);
+    }
+    let Reply::Error(e) = r.cmd(&["GET", "k1"]) else { panic!("BUSY expected") };
+    assert!(e.starts_with("BUSY "), "{e}");
+    assert_eq!(script.read_reply(), int(1));
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    wait_same_offset(&mut w, &mut r);
+    assert_eq!(r.cmd(&["DBSIZE"]), int(100));
+    // Idle for more than `timeout`: the master client stays.
+    std::thread::sleep(Duration::from_millis(2500));
+    // (Our own idle connections were closed meanwhile.)
+    let mut r = rs.conn();
+    let mut w = m.conn();
+    assert_eq!(info_field(&mut w, "stats", "sync_partial_ok"), "0");
+    assert_eq!(info_field(&mut r, "replication", "master_link_status"), "up");
+    // A writable replica.
+    assert_eq!(w.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]), ok());
+    assert_eq!(w.cmd(&["SET", "e", "old", "PX", "50"]), ok());
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(r.cmd(&["CONFIG", "SET", "replica-read-only", "no"]), ok());
+    assert_eq!(r.cmd(&["RPUSH", "e", "new"]), int(1));
+    assert_eq!(r.cmd(&["LRANGE", "e", "0", "-1"]), bulks(&["new"]));
+}
