@@ -326,3 +326,60 @@ fn master_stream_waits_for_a_busy_script_and_is_never_idle() {
     assert_eq!(r.cmd(&["RPUSH", "e", "new"]), int(1));
     assert_eq!(r.cmd(&["LRANGE", "e", "0", "-1"]), bulks(&["new"]));
 }
+
+/// ours → ours → ours: the sub-replica gets the master's stream through
+/// the middle one (same replid and offsets), continues partially after
+/// its link is cut, and after the middle one's promotion continues with
+/// PSYNC naming the old replid (our `master_replid2`), adopting the new.
+#[test]
+fn chained_replicas_continue_across_a_cut_and_a_promotion() {
+    let m = TestServer::start(&[]);
+    let mid = TestServer::start(&[]);
+    let sub = TestServer::start(&[]);
+    let mut w = m.conn();
+    let mut r = mid.conn();
+    let mut s = sub.conn();
+    w.cmd(&["SELECT", "2"]);
+    w.cmd(&["SET", "a", "1"]);
+    assert_eq!(r.cmd(&["REPLICAOF", "127.0.0.1", &m.port.to_string()]), ok());
+    wait_link_up(&mut r);
+    w.cmd(&["SET", "b", "2"]);
+    assert_eq!(s.cmd(&["REPLICAOF", "127.0.0.1", &mid.port.to_string()]), ok());
+    wait_link_up(&mut s);
+    // No SELECT since the sub-replica's sync: it learnt db 2 from the RDB.
+    w.cmd(&["SET", "c", "3"]);
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    wait_same_offset(&mut w, &mut s);
+    s.cmd(&["SELECT", "2"]);
+    assert_eq!(s.cmd(&["MGET", "a", "b", "c"]), bulks(&["1", "2", "3"]));
+    let replid = info_field(&mut w, "replication", "master_replid");
+    assert_eq!(info_field(&mut s, "replication", "master_replid"), replid);
+
+    // Cut the sub-replica's link: partial resync from the middle's backlog.
+    assert_eq!(s.cmd(&["CLIENT", "KILL", "TYPE", "master"]), int(1));
+    w.cmd(&["SET", "d", "4"]);
+    wait_link_up(&mut s);
+    wait_same_offset(&mut w, &mut s);
+    assert_eq!(s.cmd(&["GET", "d"]), bulk("4"));
+    assert_eq!(info_field(&mut r, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut r, "stats", "sync_partial_ok"), "1");
+
+    // Promote the middle one: the sub-replica continues with it.
+    let off: u64 = info_field(&mut r, "replication", "master_repl_offset").parse().unwrap();
+    assert_eq!(r.cmd(&["REPLICAOF", "NO", "ONE"]), ok());
+    let new_id = info_field(&mut r, "replication", "master_replid");
+    assert_ne!(new_id, replid);
+    r.cmd(&["SELECT", "2"]);
+    assert_eq!(r.cmd(&["SET", "e", "5"]), ok());
+    wait_until("the sub-replica back on the new id", 30, || {
+        info_field(&mut s, "replication", "master_replid") == new_id
+            && info_field(&mut s, "replication", "master_link_status") == "up"
+    });
+    assert_eq!(r.cmd(&["WAIT", "1", "10000"]), int(1));
+    wait_same_offset(&mut r, &mut s);
+    assert_eq!(s.cmd(&["GET", "e"]), bulk("5"));
+    assert_eq!(info_field(&mut s, "replication", "master_replid2"), replid);
+    assert_eq!(info_field(&mut s, "replication", "second_repl_offset"), (off + 1).to_string());
+    assert_eq!(info_field(&mut r, "stats", "sync_full"), "1", "no new full sync");
+    assert_eq!(info_field(&mut r, "stats", "sync_partial_ok"), "2");
+}
