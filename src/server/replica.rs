@@ -405,7 +405,7 @@ async fn session(server: &Rc<RefCell<Server>>, epoch: u64) -> Outcome<()> {
             if !current(server, epoch, State::Transfer) {
                 return Ok(());
             }
-            let (data, eof) = receive_rdb(server, &mut link).await?;
+            let (data, eof) = receive_rdb(server, epoch, &mut link).await?;
             let rx = {
                 let mut srv = server.borrow_mut();
                 if srv.repl.side.epoch != epoch {
@@ -469,7 +469,7 @@ fn current(server: &RefCell<Server>, epoch: u64, state: State) -> bool {
 
 /// Reads the RDB payload: `$<len>\r\n<bytes>` or `$EOF:<mark>\r\n<bytes><mark>`.
 /// Returns it and whether the EOF form was used.
-async fn receive_rdb(server: &RefCell<Server>, link: &mut Link) -> Outcome<(Vec<u8>, bool)> {
+async fn receive_rdb(server: &RefCell<Server>, epoch: u64, link: &mut Link) -> Outcome<(Vec<u8>, bool)> {
     let head = link.reply().await?;
     if !head.starts_with('$') {
         return Err(Some(format!(
@@ -483,7 +483,7 @@ async fn receive_rdb(server: &RefCell<Server>, link: &mut Link) -> Outcome<(Vec<
             "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF {}",
             "to disk"
         ));
-        set_transfer(server, 0, 0);
+        set_transfer(server, epoch, 0, 0);
         let mut data: Vec<u8> = Vec::new();
         loop {
             let searched_from = data.len().saturating_sub(mark.len());
@@ -493,26 +493,29 @@ async fn receive_rdb(server: &RefCell<Server>, link: &mut Link) -> Outcome<(Vec<
                 let end = searched_from + p;
                 link.buf.extend_from_slice(&data[end + mark.len()..]);
                 data.truncate(end);
-                set_transfer(server, 0, data.len() as u64);
+                set_transfer(server, epoch, 0, data.len() as u64);
                 return Ok((data, true));
             }
-            set_transfer(server, 0, data.len() as u64);
+            set_transfer(server, epoch, 0, data.len() as u64);
             link.fill().await?;
         }
     }
     let len: usize = head[1..].trim().parse().map_err(|_| Some(format!("Bad bulk length from MASTER: {head}")))?;
     crate::log::notice(&format!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk"));
-    set_transfer(server, len as i64, 0);
+    set_transfer(server, epoch, len as i64, 0);
     while link.buf.len() < len {
-        set_transfer(server, len as i64, link.buf.len() as u64);
+        set_transfer(server, epoch, len as i64, link.buf.len() as u64);
         link.fill().await?;
     }
     let data = link.buf.split_to(len).to_vec();
     Ok((data, false))
 }
 
-fn set_transfer(server: &RefCell<Server>, size: i64, read: u64) {
+fn set_transfer(server: &RefCell<Server>, epoch: u64, size: i64, read: u64) {
     let mut srv = server.borrow_mut();
+    if srv.repl.side.epoch != epoch {
+        return;
+    }
     let now = crate::util::time::unix_ms();
     let side = &mut srv.repl.side;
     side.transfer_size = size;

@@ -790,6 +790,8 @@ pub fn follow(srv: &mut Server, host: &str, port: i64) -> bool {
     srv.repl.prevent = true;
     let was_master = srv.repl.master.is_none();
     srv.repl.master = Some((host.to_string(), port));
+    // CONFIG GET/REWRITE replicaof show the master we follow.
+    srv.config.other.insert("replicaof".into(), format!("{host} {port}"));
     // Clients blocked in WAIT or on keys give up (Redis's
     // `disconnectAllBlockedClients` is for keys; WAIT answers as timed out).
     super::replica::start(srv, host, port, was_master);
@@ -801,6 +803,7 @@ pub fn follow(srv: &mut Server, host: &str, port: i64) -> bool {
 /// `shiftReplicationId`), so our replicas can continue with PSYNC.
 pub fn unfollow(srv: &mut Server) {
     if srv.repl.master.take().is_some() {
+        srv.config.other.remove("replicaof");
         super::replica::stop(srv);
         drop_replicas(srv);
         srv.repl.replid2 = Some((std::mem::replace(&mut srv.replid, super::random_hex40()), srv.repl.offset + 1));

@@ -168,6 +168,9 @@ fn psync_is_refused_by_a_replica_whose_link_is_down() {
     assert_eq!(p.cmd(&["PSYNC", "?", "-1"]), err("NOMASTERLINK Can't SYNC while not connected with my master"));
     assert_eq!(info_field(&mut c, "replication", "master_link_status"), "down");
     assert_eq!(info_field(&mut c, "replication", "slave_repl_offset"), "0");
+    assert_eq!(c.cmd(&["CONFIG", "GET", "replicaof"]), bulks(&["replicaof", &format!("127.0.0.1 {dead}")]));
+    assert_eq!(c.cmd(&["REPLICAOF", "NO", "ONE"]), ok());
+    assert_eq!(c.cmd(&["CONFIG", "GET", "replicaof"]), bulks(&["replicaof", ""]));
 }
 
 /// Ours as a replica of a real redis-server 7.0.15.
