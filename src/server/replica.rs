@@ -137,6 +137,7 @@ pub fn start(srv: &mut Server, host: &str, port: i64, psync_myself: bool) {
     // with the new one (Redis's `replicationSetMaster`).
     let had_master = srv.repl.side.client.is_some();
     drop_master_client(srv);
+    disconnect_blocked(srv);
     let side = &mut srv.repl.side;
     side.epoch += 1;
     side.state = State::Connect;
@@ -153,6 +154,30 @@ pub fn start(srv: &mut Server, host: &str, port: i64, psync_myself: bool) {
     if let Some(server) = super::listener::server_handle(srv) {
         tokio::task::spawn_local(run(server, epoch));
     }
+}
+
+/// Clients blocked in a command (on keys, in WAIT) get an error and are
+/// closed: the state they wait on belongs to another master now (Redis's
+/// `disconnectAllBlockedClients`). Postponed clients (CLIENT PAUSE) stay.
+pub fn disconnect_blocked(srv: &mut Server) {
+    const MSG: &str = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+    let slots: Vec<_> = srv.clients.iter().cloned().collect();
+    for slot in slots {
+        let Ok(mut c) = slot.state.try_borrow_mut() else { continue };
+        if c.blocked.is_none() {
+            continue;
+        }
+        super::blocking::unregister(srv, &mut c);
+        srv.stats.error(MSG);
+        c.out.error(MSG);
+        c.close_after_reply = true;
+        drop(c);
+        slot.wake.notify_one();
+    }
+    let clients = &srv.clients;
+    srv.repl
+        .waiters
+        .retain(|w| clients.get(w.client).is_some_and(|s| s.state.try_borrow().is_ok_and(|c| c.blocked.is_some())));
 }
 
 /// REPLICAOF NO ONE: the link task ends, the master client goes.

@@ -386,3 +386,22 @@ fn chained_replicas_continue_across_a_cut_and_a_promotion() {
     assert_eq!(info_field(&mut r, "stats", "sync_full"), "1", "no new full sync");
     assert_eq!(info_field(&mut r, "stats", "sync_partial_ok"), "2");
 }
+
+/// Clients blocked when REPLICAOF turns us into a replica get Redis's
+/// error and are closed.
+#[test]
+fn replicaof_disconnects_blocked_clients() {
+    let m = TestServer::start(&[]);
+    let rs = TestServer::start(&[]);
+    let mut r = rs.conn();
+    let mut b = rs.conn();
+    b.send(&["BLPOP", "nokey", "0"]);
+    wait_until("the client blocks", 10, || info_field(&mut r, "clients", "blocked_clients") == "1");
+    assert_eq!(r.cmd(&["REPLICAOF", "127.0.0.1", &m.port.to_string()]), ok());
+    assert_eq!(
+        b.read_reply(),
+        err("UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)")
+    );
+    assert!(b.is_closed(Duration::from_secs(5)));
+    assert_eq!(info_field(&mut r, "clients", "blocked_clients"), "0");
+}
