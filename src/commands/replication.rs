@@ -240,6 +240,13 @@ fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// block), else when enough have or the timeout passes (0: never). While
 /// it waits, replicas are asked for an ACK.
 fn wait(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.srv.repl.master.is_some() {
+        return Err(CmdError::err(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is \
+             configured to be writable (which is not the default) writes to replicas are just local and are not \
+             propagated.",
+        ));
+    }
     let replicas = int(&args[1])?;
     let timeout = timeout_ms(&args[2], ctx.now())?;
     let offset = ctx.srv.repl.offset;

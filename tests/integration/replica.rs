@@ -169,6 +169,12 @@ fn psync_is_refused_by_a_replica_whose_link_is_down() {
     assert_eq!(info_field(&mut c, "replication", "master_link_status"), "down");
     assert_eq!(info_field(&mut c, "replication", "slave_repl_offset"), "0");
     assert_eq!(c.cmd(&["CONFIG", "GET", "replicaof"]), bulks(&["replicaof", &format!("127.0.0.1 {dead}")]));
+    assert_eq!(
+        c.cmd(&["WAIT", "1", "0"]),
+        err("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is \
+             configured to be writable (which is not the default) writes to replicas are just local and are not \
+             propagated.")
+    );
     assert_eq!(c.cmd(&["REPLICAOF", "NO", "ONE"]), ok());
     assert_eq!(c.cmd(&["CONFIG", "GET", "replicaof"]), bulks(&["replicaof", ""]));
 }
