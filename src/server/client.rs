@@ -348,7 +348,8 @@ impl Client {
             obl,
             tot_mem,
             cmd_name.unwrap_or("NULL"),
-            self.user,
+            // Redis's master client has no user: it is obeyed as written.
+            if self.master { "(superuser)" } else { self.user.as_str() },
             self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.out.resp.number(),
         );

@@ -102,6 +102,7 @@ fn ours_replica_of_ours_matches_after_random_writes() {
     let Reply::Bulk(list) = r.cmd(&["CLIENT", "LIST", "TYPE", "master"]) else { panic!() };
     let list = String::from_utf8_lossy(&list).into_owned();
     assert!(list.contains(" flags=M "), "{list}");
+    assert!(list.contains(" user=(superuser) "), "{list}");
     assert_eq!(r.cmd(&["SET", "x", "1"]), err("READONLY You can't write against a read only replica."));
     assert_eq!(info_field(&mut r, "replication", "role"), "slave");
     assert_eq!(info_field(&mut r, "replication", "master_port"), m.port.to_string());
