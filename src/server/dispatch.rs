@@ -362,7 +362,8 @@ pub fn run_loaded(srv: &mut Server, client: &mut Client, args: &[Bytes]) -> bool
 
 /// Runs a command from our master (`server::replica`; Redis's
 /// `mustObeyClient` path of `processCommand`): no ACL, READONLY, OOM or
-/// MISCONF checks, commands after MULTI are queued, expired keys are live
+/// MISCONF checks, CLIENT PAUSE may postpone it (`Client::postponed`),
+/// commands after MULTI are queued, expired keys are live
 /// to it (the master's DEL removes them), the reply is left in
 /// `client.out` for the caller to drop. Watchers and blocked clients are
 /// served after it, as after any command.
@@ -377,6 +378,12 @@ pub fn execute_obeyed(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
         }
         Err(e) => return reject(srv, client, None, &e, args),
     };
+    // CLIENT PAUSE holds the master's commands too, as Redis 7.0 does
+    // (only replicas are never paused): the caller runs it again later.
+    if srv.pause.active() && pause::holds_back(srv, client, id, args) {
+        pause::postpone(srv, client, id, args);
+        return;
+    }
     let spec = commands::table().entries[id].spec;
     if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
         queue(client, id, args);

@@ -109,6 +109,9 @@ pub struct Side {
     /// Bytes at the front of the unfed stream applied inside a transaction
     /// not yet ended (fed with its EXEC).
     pub held: usize,
+    /// The bytes of the master's command CLIENT PAUSE holds back (they
+    /// follow `held`).
+    pub postponed_len: usize,
 }
 
 /// Is the link to our master up (`repl_state == CONNECTED`)?
@@ -582,6 +585,7 @@ async fn serve_master(server: &Rc<RefCell<Server>>, epoch: u64, link: Link, db: 
         let side = &mut srv.repl.side;
         side.client = Some(id);
         side.held = 0;
+        side.postponed_len = 0;
         side.state = State::Connected;
         side.cached = false;
         side.stream_db = db;
@@ -707,27 +711,32 @@ fn apply(srv: &mut Server, c: &mut Client, raw: &mut Vec<u8>, args: &mut Vec<Byt
     // from an earlier batch); of those, the ones outside a transaction.
     let (mut applied, mut ready) = (srv.repl.side.held, 0usize);
     srv.clock_us = None;
-    while !c.close_asap {
+    // A command CLIENT PAUSE held back runs first once released; while it
+    // waits nothing after it runs.
+    match c.postponed.take() {
+        Some(super::client::Postponed::Released(held)) => {
+            run_one(srv, c, &held, out, ready);
+            if c.postponed.is_none() {
+                applied += std::mem::take(&mut srv.repl.side.postponed_len);
+                if c.multi.is_none() {
+                    ready = applied;
+                }
+            }
+        }
+        other => c.postponed = other,
+    }
+    while !c.close_asap && c.postponed.is_none() {
         let before = c.query.len();
         let Client { decoder, query, .. } = &mut *c;
         match decoder.decode(query, args, limits) {
             Ok(true) => {
                 let consumed = before - c.query.len();
                 if !args.is_empty() {
-                    super::dispatch::execute_obeyed(srv, c, args);
-                    if c.out.buf.first() == Some(&b'-') {
-                        crate::log::warning(&format!(
-                            "== CRITICAL == This replica is sending an error to its master: '{}' after processing \
-                             the command '{}'",
-                            String::from_utf8_lossy(
-                                c.out.buf.strip_suffix(b"\r\n").unwrap_or(&c.out.buf)[1..].as_ref()
-                            ),
-                            String::from_utf8_lossy(&args[0])
-                        ));
-                    }
-                    c.out.buf.clear();
-                    if std::mem::take(&mut srv.repl.side.ack_now) {
-                        out.extend_from_slice(&ack_bytes(srv.repl.offset + ready as u64));
+                    run_one(srv, c, args, out, ready);
+                    if c.postponed.is_some() {
+                        // Its bytes count once it has run.
+                        srv.repl.side.postponed_len = consumed;
+                        break;
                     }
                 }
                 applied += consumed;
@@ -750,6 +759,24 @@ fn apply(srv: &mut Server, c: &mut Client, raw: &mut Vec<u8>, args: &mut Vec<Byt
         raw.drain(..ready);
     }
     srv.repl.side.stream_db = c.db;
+}
+
+/// Runs one command of the master's; `ready`: bytes applied so far
+/// outside a transaction (an ACK asked for reports them).
+fn run_one(srv: &mut Server, c: &mut Client, args: &[Bytes], out: &mut Vec<u8>, ready: usize) {
+    super::dispatch::execute_obeyed(srv, c, args);
+    if c.out.buf.first() == Some(&b'-') {
+        let text = c.out.buf.strip_suffix(b"\r\n").unwrap_or(&c.out.buf);
+        crate::log::warning(&format!(
+            "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{}'",
+            String::from_utf8_lossy(&text[1..]),
+            String::from_utf8_lossy(&args[0])
+        ));
+    }
+    c.out.buf.clear();
+    if std::mem::take(&mut srv.repl.side.ack_now) {
+        out.extend_from_slice(&ack_bytes(srv.repl.offset + ready as u64));
+    }
 }
 
 /// INFO replication's replica lines (after `role:slave`).

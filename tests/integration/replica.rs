@@ -412,3 +412,28 @@ fn replicaof_disconnects_blocked_clients() {
     assert!(b.is_closed(Duration::from_secs(5)));
     assert_eq!(info_field(&mut r, "clients", "blocked_clients"), "0");
 }
+
+/// CLIENT PAUSE WRITE on a replica holds the master's writes too (Redis
+/// 7.0 pauses every client but replicas); they apply when it ends, bytes
+/// counted once.
+#[test]
+fn client_pause_holds_the_masters_writes() {
+    let m = TestServer::start(&[]);
+    let rs = TestServer::start(&[]);
+    let mut w = m.conn();
+    let mut r = rs.conn();
+    assert_eq!(r.cmd(&["REPLICAOF", "127.0.0.1", &m.port.to_string()]), ok());
+    wait_link_up(&mut r);
+    assert_eq!(r.cmd(&["CLIENT", "PAUSE", "600", "WRITE"]), ok());
+    assert_eq!(w.cmd(&["SET", "k", "v"]), ok());
+    assert_eq!(w.cmd(&["MULTI"]), ok());
+    w.cmd(&["INCR", "n"]);
+    w.cmd(&["INCR", "n"]);
+    assert_eq!(w.cmd(&["EXEC"]), arr(vec![int(1), int(2)]));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(r.cmd(&["GET", "k"]), nil());
+    wait_same_offset(&mut w, &mut r);
+    assert_eq!(r.cmd(&["GET", "k"]), bulk("v"));
+    assert_eq!(r.cmd(&["GET", "n"]), bulk("2"));
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+}
