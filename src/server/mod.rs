@@ -250,14 +250,6 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     let appendonly = server.borrow().config.appendonly;
     let loading = if appendonly { None } else { save::start_loading(&mut server.borrow_mut()) };
     listener::start(&server, bound);
-    // The `replicaof` directive: the link starts once we are listening.
-    let replicaof = server.borrow().config.other.get("replicaof").cloned();
-    if let Some((host, port)) = replicaof.as_deref().and_then(|v| v.split_once(' ')) {
-        let port = port.parse().unwrap_or(0);
-        let mut srv = server.borrow_mut();
-        srv.repl.master = Some((host.to_string(), port));
-        replica::start(&mut srv, host, port, false);
-    }
     if appendonly {
         // On this thread; clients connecting meanwhile get LOADING.
         aof::startup(&mut server.borrow_mut())?;
@@ -268,6 +260,16 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     tokio::task::spawn_local(busy_poll::run(server.clone()));
     if let Some(rx) = loading {
         save::finish_loading(server.clone(), rx).await?;
+    }
+    // The `replicaof` directive: the link starts once the dataset (and the
+    // replication history it records) is loaded.
+    let replicaof = server.borrow().config.other.get("replicaof").cloned();
+    if let Some((host, port)) = replicaof.as_deref().and_then(|v| v.split_once(' ')) {
+        let port = port.parse().unwrap_or(0);
+        let mut srv = server.borrow_mut();
+        srv.repl.master = Some((host.to_string(), port));
+        let cached = srv.repl.side.cached;
+        replica::start(&mut srv, host, port, cached);
     }
     crate::log::notice("Ready to accept connections");
     supervise::ready();

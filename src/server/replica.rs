@@ -183,6 +183,19 @@ pub fn disconnect_blocked(srv: &mut Server) {
         .retain(|w| clients.get(w.client).is_some_and(|s| s.state.try_borrow().is_ok_and(|c| c.blocked.is_some())));
 }
 
+/// At startup, a snapshot that records its replication history
+/// (`repl-id`, `repl-offset`, `repl-stream-db`) makes a replica continue
+/// from it with PSYNC (Redis's `loadDataFromDisk` for a replica).
+pub fn restore_history(srv: &mut Server, replid: String, offset: i64, db: Option<usize>) {
+    if !srv.config.other.contains_key("replicaof") || offset < 0 {
+        return;
+    }
+    srv.replid = replid;
+    srv.repl.offset = offset as u64;
+    srv.repl.side.cached = true;
+    srv.repl.side.stream_db = db.unwrap_or(0);
+}
+
 /// REPLICAOF NO ONE: the link task ends, the master client goes.
 pub fn stop(srv: &mut Server) {
     drop_master_client(srv);

@@ -259,6 +259,17 @@ pub fn save_sync(srv: &mut Server) -> Result<(), String> {
     }
 }
 
+/// A replica's snapshot records where it is in its master's stream
+/// (Redis's `rdbSaveInfo`): the stream's database, for its own replicas,
+/// and the replication id and offset, to continue after a restart.
+fn repl_aux(srv: &Server, out: &mut Vec<u8>) {
+    if let Some(db) = super::replica::stream_db(srv) {
+        encode::aux_int(out, b"repl-stream-db", db as i64);
+        encode::aux_str(out, b"repl-id", srv.replid.as_bytes());
+        encode::aux_int(out, b"repl-offset", srv.repl.offset as i64);
+    }
+}
+
 /// The FUNCTION libraries, after the header as Redis writes them (one
 /// `FUNCTION2` record with its source code each).
 fn functions(srv: &Server, out: &mut Vec<u8>) {
@@ -297,6 +308,7 @@ fn write_dataset_as(srv: &Server, tmp: PathBuf, dest: &Path, now: u64, aof_base:
     let mut file = RdbFile::create(tmp, srv.config.rdbchecksum, srv.config.rdb_save_incremental_fsync)?;
     let mut buf = Vec::with_capacity(1 << 16);
     encode::header_with(&mut buf, now / 1000, crate::alloc::used_memory() as u64, aof_base);
+    repl_aux(srv, &mut buf);
     functions(srv, &mut buf);
     let mut failed = None;
     for (i, db) in srv.keyspace.dbs.iter().enumerate() {
@@ -364,11 +376,7 @@ fn bgsave_begin(srv: &mut Server, dest: PathBuf, aof: bool) -> Result<(), String
     let now = srv.now_ms.max(1);
     let mut header = Vec::with_capacity(128);
     encode::header_with(&mut header, now / 1000, crate::alloc::used_memory() as u64, aof);
-    // A replica's snapshot tells its own replicas which database the
-    // master's stream has selected (Redis's `rdbSaveInfo`).
-    if let Some(db) = super::replica::stream_db(srv) {
-        encode::aux_int(&mut header, b"repl-stream-db", db as i64);
-    }
+    repl_aux(srv, &mut header);
     functions(srv, &mut header);
     writer.send(header, 0);
     // With `rdb-key-save-delay` (tests) the walk keeps pace with the writer.
@@ -903,6 +911,9 @@ pub async fn finish_loading(
         match outcome {
             Ok(Some((dbs, mut stats))) => {
                 install(&mut srv, dbs);
+                if let (Some(id), Some(offset)) = (stats.repl_id.take(), stats.repl_offset) {
+                    super::replica::restore_history(&mut srv, id, offset, stats.repl_stream_db);
+                }
                 if install_functions(&mut srv, &mut stats, RestorePolicy::Append).is_err() {
                     return Err("Terminating server after rdb file reading failure.".into());
                 }

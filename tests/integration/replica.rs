@@ -437,3 +437,37 @@ fn client_pause_holds_the_masters_writes() {
     assert_eq!(r.cmd(&["GET", "n"]), bulk("2"));
     assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
 }
+
+/// A replica's snapshot records its replication history (`repl-id`,
+/// `repl-offset`, `repl-stream-db`): restarted from it with the
+/// `replicaof` directive, it continues with a partial resync.
+#[test]
+fn a_restarted_replica_continues_from_its_snapshot() {
+    let dir = crate::common::tempdir::TempDir::new("replica-restart");
+    let d = dir.path().to_str().unwrap().to_string();
+    let m = TestServer::start(&[]);
+    let port = m.port.to_string();
+    let mut w = m.conn();
+    w.cmd(&["SELECT", "4"]);
+    w.cmd(&["SET", "a", "1"]);
+    {
+        let rs = TestServer::start(&["--dir", &d, "--replicaof", "127.0.0.1", &port]);
+        let mut r = rs.conn();
+        wait_link_up(&mut r);
+        w.cmd(&["SET", "b", "2"]);
+        assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+        wait_same_offset(&mut w, &mut r);
+        assert_eq!(r.cmd(&["SAVE"]), ok());
+    }
+    // Written while the replica is down; the stream keeps db 4 selected.
+    w.cmd(&["SET", "c", "3"]);
+    let rs = TestServer::start(&["--dir", &d, "--replicaof", "127.0.0.1", &port]);
+    let mut r = rs.conn();
+    wait_link_up(&mut r);
+    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    wait_same_offset(&mut w, &mut r);
+    r.cmd(&["SELECT", "4"]);
+    assert_eq!(r.cmd(&["MGET", "a", "b", "c"]), bulks(&["1", "2", "3"]));
+    assert_eq!(info_field(&mut w, "stats", "sync_full"), "1");
+    assert_eq!(info_field(&mut w, "stats", "sync_partial_ok"), "1");
+}
