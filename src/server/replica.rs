@@ -215,21 +215,25 @@ fn drop_master_client(srv: &mut Server) {
     }
 }
 
-/// The link task: connect, sync, stream; again a second after a failure.
+/// The link task: connect, sync, stream; again a second after a failure
+/// (Redis's `replicationCron`, which logs each new attempt).
 async fn run(server: Rc<RefCell<Server>>, epoch: u64) {
-    let mut first = true;
+    let mut retry = false;
     loop {
-        if !first {
+        if retry {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        first = false;
         {
             let mut srv = server.borrow_mut();
             if srv.repl.side.epoch != epoch {
                 return;
             }
+            if retry && let Some((host, port)) = &srv.repl.master {
+                crate::log::notice(&format!("Connecting to MASTER {host}:{port}"));
+            }
             srv.repl.side.state = State::Connecting;
         }
+        retry = true;
         if let Err(Some(e)) = session(&server, epoch).await {
             crate::log::warning(&e);
         }
@@ -320,13 +324,13 @@ async fn session(server: &Rc<RefCell<Server>>, epoch: u64) -> Outcome<()> {
         (h, p, Duration::from_secs(config_int(&srv, "repl-timeout", 60).max(1) as u64))
     };
     let addr = format!("{host}:{port}");
+    crate::log::notice("MASTER <-> REPLICA sync started");
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(&addr)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(Some(format!("Unable to connect to MASTER: {e}"))),
+        Ok(Err(e)) => return Err(Some(format!("Error condition on socket for SYNC: {}", strerror(&e)))),
         Err(_) => return Err(Some("Timeout connecting to the MASTER...".into())),
     };
     let _ = stream.set_nodelay(true);
-    crate::log::notice("MASTER <-> REPLICA sync started");
     crate::log::notice("Non blocking connect for SYNC fired the event.");
     let mut link = Link { stream, buf: BytesMut::new(), timeout };
     if !current(server, epoch, State::Handshake) {
@@ -843,6 +847,15 @@ pub fn role(srv: &Server) -> (String, i64, &'static str, i64) {
     let side = &srv.repl.side;
     let offset = if side.client.is_some() { srv.repl.offset as i64 } else { -1 };
     (host, port, side.state.role_name(), offset)
+}
+
+/// An I/O error as C's `strerror` words it (without Rust's "(os error N)").
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
 }
 
 fn config_text(srv: &Server, name: &str) -> String {
