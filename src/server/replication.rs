@@ -30,6 +30,13 @@
 //! and queued as `$<len>\r\n<bytes>`, then the buffered stream; the replica
 //! is online.
 //!
+//! **As a replica** (`Repl::master` set; `server::replica` runs the link)
+//! `emit` feeds only the AOF: our stream is our master's, fed verbatim by
+//! `proxy` as the master client applies it; `full_sync_done` and
+//! `continue_from_master` adopt the master's replid and offset, and
+//! REPLICAOF NO ONE (`unfollow`) shifts the replid to `replid2`, which
+//! `start_sync` still honours up to `second_repl_offset`.
+//!
 //! With no replica ever attached the dispatcher's cost is one load and test
 //! of `Repl::active` per command.
 
