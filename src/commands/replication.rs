@@ -1,8 +1,8 @@
-//! The replication commands of a server that is always a master: SYNC,
-//! PSYNC and REPLCONF (a replica attaches: `server::replication`), ROLE,
-//! WAIT (counts replicas' acknowledgements), REPLICAOF / SLAVEOF (only
-//! `NO ONE`: becoming a replica is refused), FAILOVER (answers as a master
-//! without a failover target).
+//! The replication commands: SYNC, PSYNC and REPLCONF (a replica
+//! attaches: `server::replication`; GETACK from our master:
+//! `server::replica`), ROLE, WAIT (counts replicas' acknowledgements),
+//! REPLICAOF / SLAVEOF (`server::replica` runs the link), FAILOVER
+//! (answers as a master without a failover target).
 
 use bytes::Bytes;
 
@@ -68,14 +68,15 @@ pub static COMMANDS: &[CommandSpec] = &[
 /// ROLE: `["master", replication offset, [[ip, port, acked offset] …]]`
 /// (online replicas only, as Redis).
 fn role(ctx: &mut Ctx, _args: &[Bytes]) -> CmdResult {
-    if let Some((host, port)) = ctx.srv.repl.master.clone() {
+    if ctx.srv.repl.master.is_some() {
+        let (host, port, state, offset) = crate::server::replica::role(ctx.srv);
         let out = ctx.out();
         out.array(5);
         out.bulk(b"slave");
         out.bulk(host.as_bytes());
         out.int(port);
-        out.bulk(b"connect");
-        out.int(-1);
+        out.bulk(state.as_bytes());
+        out.int(offset);
         return Ok(());
     }
     let rows: Vec<_> =
@@ -112,6 +113,10 @@ fn sync_generic(ctx: &mut Ctx, psync: Option<(&[u8], i64)>) -> CmdResult {
     // Ignored from a client that is already a replica (Redis's syncCommand).
     if ctx.client.repl.as_ref().is_some_and(|l| l.is_replica()) {
         return Ok(());
+    }
+    // A replica whose own link is down has no stream to offer.
+    if ctx.srv.repl.master.is_some() && !crate::server::replica::link_up(ctx.srv) {
+        return Err(CmdError::text("NOMASTERLINK Can't SYNC while not connected with my master"));
     }
     if ctx.client.out.len() + ctx.client.obuf_pending > 0 {
         return Err(CmdError::err("SYNC and PSYNC are invalid with pending output"));
@@ -175,7 +180,8 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
             repl::serve_waiters(ctx.srv, Some(ctx.client));
             return Ok(());
         } else if is(opt, "getack") {
-            // Only a replica answers GETACK; we are never one.
+            // Our master asks for an ACK (`server::replica` sends it).
+            crate::server::replica::getack(ctx.srv, ctx.client);
             return Ok(());
         } else if is(opt, "rdb-only") {
             let v = int(val).ok().filter(|v| (0..=1).contains(v));
@@ -199,10 +205,9 @@ fn replconf(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     Ok(())
 }
 
-/// REPLICAOF NO ONE: a master (again), `+OK`. REPLICAOF host port: the
-/// server records the master but never connects to it (it cannot be a
-/// replica): it stays a replica whose link is down, refusing writes with
-/// READONLY as Redis does until the link is up, until REPLICAOF NO ONE.
+/// REPLICAOF NO ONE: a master (again, keeping the data), `+OK`.
+/// REPLICAOF host port: a replica of that master (`server::replica`
+/// connects and syncs in the background).
 fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     if is(&args[1], "no") && is(&args[2], "one") {
         repl::unfollow(ctx.srv);
@@ -218,9 +223,13 @@ fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
     };
     let host = String::from_utf8_lossy(&args[1]).into_owned();
     if !repl::follow(ctx.srv, &host, port) {
+        crate::log::notice(
+            "REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.",
+        );
         ctx.out().simple("OK Already connected to specified master");
         return Ok(());
     }
+    crate::log::notice(&format!("REPLICAOF {host}:{port} enabled (user request from 'id={}')", ctx.client.id));
     ctx.out().ok();
     Ok(())
 }
@@ -231,6 +240,13 @@ fn replicaof(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
 /// block), else when enough have or the timeout passes (0: never). While
 /// it waits, replicas are asked for an ACK.
 fn wait(ctx: &mut Ctx, args: &[Bytes]) -> CmdResult {
+    if ctx.srv.repl.master.is_some() {
+        return Err(CmdError::err(
+            "WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is \
+             configured to be writable (which is not the default) writes to replicas are just local and are not \
+             propagated.",
+        ));
+    }
     let replicas = int(&args[1])?;
     let timeout = timeout_ms(&args[2], ctx.now())?;
     let offset = ctx.srv.repl.offset;

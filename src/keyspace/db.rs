@@ -125,6 +125,14 @@ pub struct Db {
     /// `keyIsExpired` while `server.loading`); commands set TTLs already
     /// past instead of deleting (`checkAlreadyExpired`).
     pub loading: bool,
+    /// A replica (Redis 7.0's `expireIfNeeded` with `masterhost` set):
+    /// expired keys read as missing but are not deleted by reads; the
+    /// master's DELs delete them (a write lookup, only possible on a
+    /// writable replica, still deletes).
+    pub replica: bool,
+    /// The master's command is running on a replica: expired keys are
+    /// live to it (the master decides when they go).
+    pub obey_master: bool,
     /// Recorded events, oldest first, until the server publishes them.
     pub events: Vec<(KeyEvent, CompactBytes)>,
     /// Replication is on: keys deleted because they expired are logged in
@@ -160,6 +168,8 @@ impl Db {
             record_events: 0,
             keep_expired: false,
             loading: false,
+            replica: false,
+            obey_master: false,
             events: Vec::new(),
             log_expired: false,
             expired_log: Vec::new(),
@@ -229,8 +239,10 @@ impl Db {
     fn check_live_as(&mut self, h: u64, key: &[u8], now: u64, write: bool) -> bool {
         match self.dict.find(h, key) {
             None => false,
-            Some(n) if n.expire != 0 && now > n.expire && !self.loading => {
-                if write || !self.keep_expired {
+            Some(n) if n.expire != 0 && now > n.expire && !self.loading && !self.obey_master => {
+                // A write (a writable replica's client) deletes it: the
+                // caller then inserts the key as absent.
+                if write || !(self.keep_expired || self.replica) {
                     self.delete_expired(h, key);
                 }
                 false
@@ -655,7 +667,7 @@ impl Db {
             if !expired {
                 return Some(key);
             }
-            if self.keep_expired {
+            if self.keep_expired || self.replica {
                 tries -= 1;
                 if tries == 0 {
                     return Some(key);
@@ -721,8 +733,8 @@ impl Db {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         let h = self.dict.hash(key);
         match self.dict.find(h, key) {
-            Some(n) if n.expire != 0 && now > n.expire && !self.loading => {
-                if !self.keep_expired {
+            Some(n) if n.expire != 0 && now > n.expire && !self.loading && !self.obey_master => {
+                if !self.keep_expired && !self.replica {
                     self.delete_expired(h, key);
                 }
                 true

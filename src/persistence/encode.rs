@@ -108,6 +108,17 @@ pub fn header_with(out: &mut Vec<u8>, ctime_secs: u64, used_mem: u64, aof_base: 
     aux(out, b"aof-base", |o| int_string(o, i64::from(aof_base)));
 }
 
+/// An AUX field with an integer value (`repl-stream-db` of a replica's
+/// snapshot).
+pub fn aux_int(out: &mut Vec<u8>, key: &[u8], v: i64) {
+    aux(out, key, |o| int_string(o, v));
+}
+
+/// An AUX field with a string value (`repl-id`).
+pub fn aux_str(out: &mut Vec<u8>, key: &[u8], v: &[u8]) {
+    aux(out, key, |o| string(o, v, false));
+}
+
 fn aux(out: &mut Vec<u8>, key: &[u8], value: impl FnOnce(&mut Vec<u8>)) {
     out.push(op::AUX);
     string(out, key, false);

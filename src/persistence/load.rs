@@ -44,6 +44,13 @@ pub struct LoadStats {
     /// The FUNCTION libraries' source codes (`FUNCTION2` records), for the
     /// server to load once the keys are in.
     pub functions: Vec<Vec<u8>>,
+    /// `repl-stream-db` from the AUX fields: the database the master's
+    /// stream has selected after this snapshot (replication).
+    pub repl_stream_db: Option<usize>,
+    /// `repl-id` and `repl-offset`: the replication history the snapshot
+    /// is at (a replica restarted from it continues with PSYNC).
+    pub repl_id: Option<String>,
+    pub repl_offset: Option<i64>,
 }
 
 /// Loads the file at `path` into `dbs`. `Ok(None)` if there is no file.
@@ -255,6 +262,9 @@ fn aux(stats: &mut LoadStats, k: &[u8], v: &[u8], now_ms: u64) {
         }
         b"aof-preamble" if num() != 0 => stats.notes.push("RDB has an AOF tail".into()),
         b"aof-base" if num() != 0 => stats.notes.push("RDB is base AOF".into()),
+        b"repl-stream-db" => stats.repl_stream_db = usize::try_from(num()).ok(),
+        b"repl-id" if v.len() == 40 => stats.repl_id = Some(text.into_owned()),
+        b"repl-offset" => stats.repl_offset = Some(num()),
         _ => {}
     }
 }

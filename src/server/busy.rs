@@ -39,7 +39,10 @@ pub fn serve_clients(srv: &mut Server) {
     for slot in slots {
         // The caller's state is borrowed by its running command.
         let Ok(mut client) = slot.state.try_borrow_mut() else { continue };
-        if client.close_asap {
+        // Our master's stream waits for the script to end (Redis's
+        // `processInputBuffer` leaves it in the socket meanwhile): its
+        // task applies it, counting its bytes.
+        if client.close_asap || client.master {
             continue;
         }
         let sock = socket2::SockRef::from(&slot.stream);

@@ -167,17 +167,20 @@ pub struct Client {
     pub repl: Option<Box<super::replication::ReplicaLink>>,
     /// Client-side caching mode (`None`: CLIENT TRACKING off).
     pub tracking: Option<Box<super::tracking::ClientTracking>>,
+    /// The link to our master (`server::replica`): its commands are the
+    /// replication stream (Redis's `CLIENT_MASTER`).
+    pub master: bool,
 }
 
 /// The id of the client that replays the AOF (Redis's `CLIENT_ID_AOF`).
 pub const CLIENT_ID_AOF: u64 = u64::MAX;
 
 impl Client {
-    /// Commands from the AOF are obeyed as written (Redis's
-    /// `mustObeyClient`): they were already checked when first run, and
-    /// some were rewritten into forms a user may not send.
+    /// Commands from the AOF and from our master are obeyed as written
+    /// (Redis's `mustObeyClient`): they were already checked when first
+    /// run, and some were rewritten into forms a user may not send.
     pub fn must_obey(&self) -> bool {
-        self.id == CLIENT_ID_AOF
+        self.id == CLIENT_ID_AOF || self.master
     }
 
     pub fn new(id: u64, addr: String, laddr: String, fd: i32, authenticated: bool) -> Client {
@@ -222,12 +225,15 @@ impl Client {
             decoder: Decoder::new(),
             repl: None,
             tracking: None,
+            master: false,
         }
     }
 
     /// The class CLIENT LIST TYPE / CLIENT KILL TYPE match against.
     pub fn client_type(&self) -> ClientType {
-        if self.repl.as_ref().is_some_and(|l| l.is_replica()) {
+        if self.master {
+            ClientType::Master
+        } else if self.repl.as_ref().is_some_and(|l| l.is_replica()) {
             ClientType::Replica
         } else if self.subs.is_some() {
             ClientType::PubSub
@@ -271,6 +277,9 @@ impl Client {
         let mut f = String::new();
         if self.repl.as_ref().is_some_and(|l| l.is_replica()) {
             f.push('S');
+        }
+        if self.master {
+            f.push('M');
         }
         if self.monitor {
             f.push('O');
@@ -339,7 +348,8 @@ impl Client {
             obl,
             tot_mem,
             cmd_name.unwrap_or("NULL"),
-            self.user,
+            // Redis's master client has no user: it is obeyed as written.
+            if self.master { "(superuser)" } else { self.user.as_str() },
             self.tracking.as_ref().map_or(-1, |t| t.redirect as i64),
             self.out.resp.number(),
         );

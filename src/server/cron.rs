@@ -25,7 +25,8 @@ pub async fn run(server: Rc<RefCell<Server>>) {
         srv.now_ms = now;
         // Ends a pause whose time is up; while one is on, nothing expires.
         let paused = super::pause::check_timeout(srv);
-        if srv.active_expire_enabled && !paused {
+        // A replica leaves expiry to its master (`server::replica`).
+        if srv.active_expire_enabled && !paused && srv.repl.master.is_none() {
             let started = std::time::Instant::now();
             let Server { keyspace, expire_cycle, rng, .. } = srv;
             expire_cycle.run(keyspace, hz, now, || rng.next_u64());
@@ -85,7 +86,12 @@ fn close_idle_clients(srv: &mut Server) {
         };
         let exempt = c.blocked.is_some()
             || c.postponed.is_some()
-            || c.client_type() == super::client::ClientType::PubSub
+            || matches!(
+                c.client_type(),
+                super::client::ClientType::PubSub
+                    | super::client::ClientType::Master
+                    | super::client::ClientType::Replica
+            )
             || c.close_asap;
         if !exempt && now.saturating_sub(c.last_interaction_ms) / 1000 > timeout {
             crate::log::verbose("Closing idle client");

@@ -163,7 +163,8 @@ fn check(srv: &mut Server, client: &Client, args: &[Bytes]) -> Result<usize, (Op
     if srv.replicas_missing && (spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE))) {
         return Err((Some(id), CmdError::text("NOREPLICAS Not enough good replicas to write.")));
     }
-    // REPLICAOF host port: a replica whose link is down (`server::replication`).
+    // A replica (`server::replica`): READONLY, and MASTERDOWN while the
+    // link is down.
     if srv.repl.master.is_some() {
         let write = spec.has(flags::WRITE) || exec_queued(|s| s.has(flags::WRITE));
         let deny_stale = !spec.has(flags::STALE) || exec_queued(|s| !s.has(flags::STALE));
@@ -357,6 +358,45 @@ pub fn run_loaded(srv: &mut Server, client: &mut Client, args: &[Bytes]) -> bool
     }
     client.out.buf.clear();
     true
+}
+
+/// Runs a command from our master (`server::replica`; Redis's
+/// `mustObeyClient` path of `processCommand`): no ACL, READONLY, OOM or
+/// MISCONF checks, CLIENT PAUSE may postpone it (`Client::postponed`),
+/// commands after MULTI are queued, expired keys are live
+/// to it (the master's DEL removes them), the reply is left in
+/// `client.out` for the caller to drop. Watchers and blocked clients are
+/// served after it, as after any command.
+pub fn execute_obeyed(srv: &mut Server, client: &mut Client, args: &[Bytes]) {
+    let started = *srv.clock_us.get_or_insert_with(unix_us);
+    srv.now_ms = started / 1000;
+    let id = match resolve(args) {
+        Ok(id) if arity_ok(commands::table().entries[id].spec.arity, args.len()) => id,
+        Ok(id) => {
+            let e = CmdError::WrongArity(commands::table().entries[id].fullname.clone());
+            return reject(srv, client, Some(id), &e, args);
+        }
+        Err(e) => return reject(srv, client, None, &e, args),
+    };
+    // CLIENT PAUSE holds the master's commands too, as Redis 7.0 does
+    // (only replicas are never paused): the caller runs it again later.
+    if srv.pause.active() && pause::holds_back(srv, client, id, args) {
+        pause::postpone(srv, client, id, args);
+        return;
+    }
+    let spec = commands::table().entries[id].spec;
+    if client.multi.is_some() && !spec.has(flags::TX_CONTROL) {
+        queue(client, id, args);
+        return;
+    }
+    for db in &mut srv.keyspace.dbs {
+        db.obey_master = true;
+    }
+    run(srv, client, id, args, true, started);
+    for db in &mut srv.keyspace.dbs {
+        db.obey_master = false;
+    }
+    after_command(srv, client);
 }
 
 /// Runs the handler; `started` is a clock reading (Unix µs) taken just

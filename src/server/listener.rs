@@ -47,6 +47,12 @@ pub struct Listeners {
     server: Weak<RefCell<Server>>,
 }
 
+/// The server's handle, for tasks started from a command (the replica
+/// link); `None` before the listeners started.
+pub fn server_handle(srv: &Server) -> Option<Rc<RefCell<Server>>> {
+    srv.listeners.server.upgrade()
+}
+
 /// One accept loop: the `bind` address (without a leading `-`) and port.
 struct Active {
     addr: String,

@@ -28,6 +28,7 @@ pub mod notify;
 pub mod pause;
 pub mod pubsub;
 pub mod redact;
+pub mod replica;
 pub mod replication;
 pub mod save;
 pub mod shutdown;
@@ -268,6 +269,16 @@ async fn serve(config: Config, lifecycle: Lifecycle) -> Result<(), String> {
     tokio::task::spawn_local(busy_poll::run(server.clone()));
     if let Some(rx) = loading {
         save::finish_loading(server.clone(), rx).await?;
+    }
+    // The `replicaof` directive: the link starts once the dataset (and the
+    // replication history it records) is loaded.
+    let replicaof = server.borrow().config.other.get("replicaof").cloned();
+    if let Some((host, port)) = replicaof.as_deref().and_then(|v| v.split_once(' ')) {
+        let port = port.parse().unwrap_or(0);
+        let mut srv = server.borrow_mut();
+        srv.repl.master = Some((host.to_string(), port));
+        let cached = srv.repl.side.cached;
+        replica::start(&mut srv, host, port, cached);
     }
     crate::log::notice("Ready to accept connections");
     supervise::ready();

@@ -30,6 +30,13 @@
 //! and queued as `$<len>\r\n<bytes>`, then the buffered stream; the replica
 //! is online.
 //!
+//! **As a replica** (`Repl::master` set; `server::replica` runs the link)
+//! `emit` feeds only the AOF: our stream is our master's, fed verbatim by
+//! `proxy` as the master client applies it; `full_sync_done` and
+//! `continue_from_master` adopt the master's replid and offset, and
+//! REPLICAOF NO ONE (`unfollow`) shifts the replid to `replid2`, which
+//! `start_sync` still honours up to `second_repl_offset`.
+//!
 //! With no replica ever attached the dispatcher's cost is one load and test
 //! of `Repl::active` per command.
 
@@ -176,10 +183,16 @@ pub struct Repl {
     pub sync_full: u64,
     pub sync_partial_ok: u64,
     pub sync_partial_err: u64,
-    /// REPLICAOF host port: the master we would follow. We never connect:
-    /// the link stays down (writes get READONLY, and with
-    /// `replica-serve-stale-data no` most commands MASTERDOWN).
+    /// REPLICAOF host port: the master we follow (`server::replica` runs
+    /// the link). Writes get READONLY, and while the link is down, with
+    /// `replica-serve-stale-data no`, most commands MASTERDOWN.
     pub master: Option<(String, i64)>,
+    /// The replica side's state (`server::replica`).
+    pub side: super::replica::Side,
+    /// `master_replid2` and `second_repl_offset`: the id we had before the
+    /// last change of history, valid up to that offset (Redis's
+    /// `shiftReplicationId`).
+    pub replid2: Option<(String, u64)>,
     /// Scratch for encoding the stream.
     scratch: Vec<u8>,
 }
@@ -412,9 +425,13 @@ pub enum SyncStart {
 /// SYNC/PSYNC from `client`: a partial resync if `psync` names our replid
 /// and an offset the backlog still holds, else a full one.
 pub fn start_sync(srv: &mut Server, client: &mut Client, psync: Option<(&[u8], i64)>) -> SyncStart {
+    let known = |replid: &[u8], off: i64| {
+        replid == srv.replid.as_bytes()
+            || srv.repl.replid2.as_ref().is_some_and(|(id, upto)| replid == id.as_bytes() && off as u64 <= *upto)
+    };
     if let Some((replid, off)) = psync
         && srv.repl.active
-        && replid == srv.replid.as_bytes()
+        && known(replid, off)
         && let Some(b) = srv.repl.backlog.as_ref()
     {
         let first = srv.repl.offset - b.histlen as u64 + 1;
@@ -551,7 +568,8 @@ pub fn cron(srv: &mut Server) {
     }
     let period = srv.config.other.get("repl-ping-replica-period").and_then(|v| v.parse::<u64>().ok()).unwrap_or(10);
     let due = srv.repl.last_ping.is_none_or(|t| t.elapsed().as_secs() >= period.max(1));
-    if due {
+    // A replica does not PING its replicas: they get its master's stream.
+    if due && srv.repl.master.is_none() {
         srv.repl.last_ping = Some(Instant::now());
         // Redis's PING goes in its own db-less form; the stream's SELECT
         // state is unchanged.
@@ -720,16 +738,9 @@ pub fn info(srv: &Server, out: &mut String) {
     let r = &srv.repl;
     match &r.master {
         None => out.push_str("role:master\r\n"),
-        Some((host, port)) => {
-            let _ = write!(
-                out,
-                "role:slave\r\nmaster_host:{host}\r\nmaster_port:{port}\r\nmaster_link_status:down\r\n\
-                 master_last_io_seconds_ago:-1\r\nmaster_sync_in_progress:0\r\nslave_read_repl_offset:{o}\r\n\
-                 slave_repl_offset:{o}\r\nmaster_link_down_since_seconds:-1\r\nslave_priority:100\r\n\
-                 slave_read_only:{ro}\r\nreplica_announced:1\r\n",
-                o = r.offset,
-                ro = u8::from(config_yes(srv, "replica-read-only", true)),
-            );
+        Some(_) => {
+            out.push_str("role:slave\r\n");
+            super::replica::info(srv, out);
         }
     }
     let _ = write!(out, "connected_slaves:{}\r\n", rows.len());
@@ -743,11 +754,13 @@ pub fn info(srv: &Server, out: &mut String) {
     let _ = write!(
         out,
         "master_failover_state:no-failover\r\nmaster_replid:{}\r\n\
-         master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:{}\r\n\
-         second_repl_offset:-1\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\n\
+         master_replid2:{}\r\nmaster_repl_offset:{}\r\n\
+         second_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\n\
          repl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
         srv.replid,
+        r.replid2.as_ref().map_or("0000000000000000000000000000000000000000", |(id, _)| id.as_str()),
         r.offset,
+        r.replid2.as_ref().map_or(-1, |(_, o)| *o as i64),
         u8::from(r.backlog.is_some()),
         size,
         first,
@@ -768,7 +781,7 @@ pub fn as_replica_refuses(srv: &Server, write: bool, deny_stale: bool) -> Option
     if write && config_yes(srv, "replica-read-only", true) {
         return Some(crate::commands::CmdError::text("READONLY You can't write against a read only replica."));
     }
-    if deny_stale && !config_yes(srv, "replica-serve-stale-data", true) {
+    if deny_stale && !super::replica::link_up(srv) && !config_yes(srv, "replica-serve-stale-data", true) {
         return Some(crate::commands::CmdError::text(
             "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
         ));
@@ -776,23 +789,86 @@ pub fn as_replica_refuses(srv: &Server, write: bool, deny_stale: bool) -> Option
     None
 }
 
-/// REPLICAOF host port: become a replica of a master we never reach. What
-/// the running command (and its transaction) had to propagate is dropped.
+/// REPLICAOF host port: become a replica of `host:port` (the link task
+/// of `server::replica` connects). What the running command (and its
+/// transaction) had to propagate is dropped. False if already following
+/// that master.
 pub fn follow(srv: &mut Server, host: &str, port: i64) -> bool {
     if srv.repl.master.as_ref().is_some_and(|(h, p)| h.eq_ignore_ascii_case(host) && *p == port) {
         return false;
     }
     srv.repl.pending.clear();
     srv.repl.prevent = true;
+    let was_master = srv.repl.master.is_none();
     srv.repl.master = Some((host.to_string(), port));
-    crate::log::notice(&format!("Connecting to MASTER {host}:{port} (this server never connects: link down)"));
+    // CONFIG GET/REWRITE replicaof show the master we follow.
+    srv.config.other.insert("replicaof".into(), format!("{host} {port}"));
+    // Clients blocked in WAIT or on keys give up (Redis's
+    // `disconnectAllBlockedClients` is for keys; WAIT answers as timed out).
+    super::replica::start(srv, host, port, was_master);
     true
 }
 
-/// REPLICAOF NO ONE after `follow`: a master again, with a new replid.
+/// REPLICAOF NO ONE: a master again, keeping the data; the replication id
+/// changes, the old one stays valid up to our offset (Redis's
+/// `shiftReplicationId`), so our replicas can continue with PSYNC.
 pub fn unfollow(srv: &mut Server) {
     if srv.repl.master.take().is_some() {
-        srv.replid = super::random_hex40();
+        srv.config.other.remove("replicaof");
+        super::replica::stop(srv);
+        drop_replicas(srv);
+        srv.repl.replid2 = Some((std::mem::replace(&mut srv.replid, super::random_hex40()), srv.repl.offset + 1));
+        crate::log::notice(&format!(
+            "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID is {}",
+            srv.repl.replid2.as_ref().map_or("", |(id, _)| id.as_str()),
+            srv.repl.offset + 1,
+            srv.replid
+        ));
+        // The next SELECT must be emitted: our replicas' stream had the
+        // master's.
+        srv.repl.seldb = None;
         crate::log::notice("MASTER MODE enabled (user request from 'id=?')");
+    }
+}
+
+/// The stream bytes our master sent, applied: to our backlog, offset and
+/// replicas, verbatim (Redis's `replicationFeedStreamFromMasterStream`).
+pub fn proxy(srv: &mut Server, data: &[u8]) {
+    feed(srv, data);
+}
+
+/// A full sync from our master ended: its replid and offset are ours,
+/// the backlog starts afresh from there.
+pub fn full_sync_done(srv: &mut Server, replid: String, offset: u64) {
+    srv.replid = replid;
+    srv.repl.offset = offset;
+    srv.repl.replid2 = None;
+    srv.repl.backlog = Some(Backlog::new(backlog_size(srv)));
+    srv.repl.active = true;
+    srv.repl.last_ping = Some(Instant::now());
+    refresh_propagate(srv);
+}
+
+/// `+CONTINUE [replid]` from our master: a new id shifts ours (the old one
+/// stays valid up to our offset) and our replicas must reconnect.
+pub fn continue_from_master(srv: &mut Server, new_id: Option<String>) {
+    if let Some(id) = new_id
+        && id != srv.replid
+    {
+        crate::log::warning(&format!("Master replication ID changed to {id}"));
+        srv.repl.replid2 = Some((std::mem::replace(&mut srv.replid, id), srv.repl.offset + 1));
+        drop_replicas(srv);
+    }
+    if srv.repl.backlog.is_none() {
+        srv.repl.backlog = Some(Backlog::new(backlog_size(srv)));
+        srv.repl.active = true;
+        refresh_propagate(srv);
+    }
+}
+
+/// Disconnects our replicas (Redis's `disconnectSlaves`).
+pub fn drop_replicas(srv: &mut Server) {
+    for id in std::mem::take(&mut srv.repl.replicas) {
+        srv.clients.kill(id);
     }
 }

@@ -259,6 +259,17 @@ pub fn save_sync(srv: &mut Server) -> Result<(), String> {
     }
 }
 
+/// A replica's snapshot records where it is in its master's stream
+/// (Redis's `rdbSaveInfo`): the stream's database, for its own replicas,
+/// and the replication id and offset, to continue after a restart.
+fn repl_aux(srv: &Server, out: &mut Vec<u8>) {
+    if let Some(db) = super::replica::stream_db(srv) {
+        encode::aux_int(out, b"repl-stream-db", db as i64);
+        encode::aux_str(out, b"repl-id", srv.replid.as_bytes());
+        encode::aux_int(out, b"repl-offset", srv.repl.offset as i64);
+    }
+}
+
 /// The FUNCTION libraries, after the header as Redis writes them (one
 /// `FUNCTION2` record with its source code each).
 fn functions(srv: &Server, out: &mut Vec<u8>) {
@@ -297,6 +308,7 @@ fn write_dataset_as(srv: &Server, tmp: PathBuf, dest: &Path, now: u64, aof_base:
     let mut file = RdbFile::create(tmp, srv.config.rdbchecksum, srv.config.rdb_save_incremental_fsync)?;
     let mut buf = Vec::with_capacity(1 << 16);
     encode::header_with(&mut buf, now / 1000, crate::alloc::used_memory() as u64, aof_base);
+    repl_aux(srv, &mut buf);
     functions(srv, &mut buf);
     let mut failed = None;
     for (i, db) in srv.keyspace.dbs.iter().enumerate() {
@@ -364,6 +376,7 @@ fn bgsave_begin(srv: &mut Server, dest: PathBuf, aof: bool) -> Result<(), String
     let now = srv.now_ms.max(1);
     let mut header = Vec::with_capacity(128);
     encode::header_with(&mut header, now / 1000, crate::alloc::used_memory() as u64, aof);
+    repl_aux(srv, &mut header);
     functions(srv, &mut header);
     writer.send(header, 0);
     // With `rdb-key-save-delay` (tests) the walk keeps pace with the writer.
@@ -842,6 +855,69 @@ pub fn start_loading(srv: &mut Server) -> Option<oneshot::Receiver<LoadOutcome>>
     Some(rx)
 }
 
+/// Replication (`server::replica`): the RDB a master sent is written to
+/// `dbfilename` (through a temp file, as Redis's disk-based load) and
+/// loaded into fresh databases on a thread; meanwhile INFO shows
+/// `loading:1` and commands without the LOADING flag are refused.
+pub fn start_loading_bytes(srv: &mut Server, data: Vec<u8>) -> oneshot::Receiver<LoadOutcome> {
+    let (_, dest) = paths(srv, None);
+    let tmp = dest.with_file_name(format!("temp-{}.{}.rdb", now_secs(), std::process::id()));
+    let progress = Arc::new(AtomicU64::new(0));
+    srv.persist.loading = Some(Loading {
+        start_unix: now_secs(),
+        started: Instant::now(),
+        total_bytes: data.len() as u64,
+        loaded_bytes: progress.clone(),
+    });
+    let databases = srv.keyspace.dbs.len();
+    let opts = LoadOptions {
+        now_ms: unix_ms(),
+        verify_checksum: srv.config.rdbchecksum,
+        replace_duplicates: false,
+        key_delay: delay(srv, "key-load-delay"),
+        encodings: crate::persistence::values::Encodings::from_config(&srv.config),
+    };
+    let (tx, rx) = oneshot::channel();
+    let spawned = std::thread::Builder::new().name("rdb-loader".into()).spawn(move || {
+        if std::fs::write(&tmp, &data).and_then(|()| std::fs::rename(&tmp, &dest)).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        let mut dbs: Vec<Db> = (0..databases).map(Db::new).collect();
+        let mut src = crate::persistence::decode::Source::new(&data[..]);
+        let outcome = load::load(&mut src, &mut dbs, &opts).map(|s| Some((dbs, s)));
+        progress.store(data.len() as u64, Ordering::Relaxed);
+        let _ = tx.send(outcome);
+    });
+    if let Err(e) = spawned {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(Err(LoadError::Io(e.to_string())));
+        return rx;
+    }
+    rx
+}
+
+/// The end of `start_loading_bytes`: the loaded databases replace the
+/// dataset (FUNCTION libraries too). Returns the file's `repl-stream-db`.
+pub async fn finish_loading_bytes(
+    server: &RefCell<Server>,
+    outcome: oneshot::Receiver<LoadOutcome>,
+) -> Result<Option<usize>, String> {
+    let outcome = outcome.await.unwrap_or_else(|_| Err(LoadError::Io("the loader thread ended".into())));
+    let mut srv = server.borrow_mut();
+    let started = srv.persist.loading.take().map(|l| l.started);
+    match outcome {
+        Ok(Some((dbs, mut stats))) => {
+            super::tracking::flushed(&mut srv, None);
+            install(&mut srv, dbs);
+            install_functions(&mut srv, &mut stats, RestorePolicy::Flush)?;
+            log_loaded(&mut srv, &stats, started.map(|s| s.elapsed()).unwrap_or_default(), false);
+            Ok(stats.repl_stream_db)
+        }
+        Ok(None) => Err("no data".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Waits for the startup load and installs the dataset. Returns only on
 /// failure, with the message to exit with; on success it never returns.
 /// Waits for the loader thread and installs what it read. An error ends
@@ -857,6 +933,9 @@ pub async fn finish_loading(
         match outcome {
             Ok(Some((dbs, mut stats))) => {
                 install(&mut srv, dbs);
+                if let (Some(id), Some(offset)) = (stats.repl_id.take(), stats.repl_offset) {
+                    super::replica::restore_history(&mut srv, id, offset, stats.repl_stream_db);
+                }
                 if install_functions(&mut srv, &mut stats, RestorePolicy::Append).is_err() {
                     return Err("Terminating server after rdb file reading failure.".into());
                 }

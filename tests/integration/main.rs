@@ -29,6 +29,7 @@ mod pause;
 mod persistence;
 mod protocol;
 mod pubsub;
+mod replica;
 mod replication;
 mod scripting;
 mod server_cmds;
