@@ -830,17 +830,7 @@ pub fn start_loading(srv: &mut Server) -> Option<oneshot::Receiver<LoadOutcome>>
         Err(_) => 0,
         Ok(m) => m.len(),
     };
-    let progress = Arc::new(AtomicU64::new(0));
-    srv.persist.loading =
-        Some(Loading { start_unix: now_secs(), started: Instant::now(), total_bytes, loaded_bytes: progress.clone() });
-    let databases = srv.keyspace.dbs.len();
-    let opts = LoadOptions {
-        now_ms: unix_ms(),
-        verify_checksum: srv.config.rdbchecksum,
-        replace_duplicates: false,
-        key_delay: delay(srv, "key-load-delay"),
-        encodings: crate::persistence::values::Encodings::from_config(&srv.config),
-    };
+    let (progress, opts, databases) = begin_loading(srv, total_bytes);
     let (tx, rx) = oneshot::channel();
     let spawned = std::thread::Builder::new().name("rdb-loader".into()).spawn(move || {
         let mut dbs: Vec<Db> = (0..databases).map(Db::new).collect();
@@ -855,21 +845,13 @@ pub fn start_loading(srv: &mut Server) -> Option<oneshot::Receiver<LoadOutcome>>
     Some(rx)
 }
 
-/// Replication (`server::replica`): the RDB a master sent is written to
-/// `dbfilename` (through a temp file, as Redis's disk-based load) and
-/// loaded into fresh databases on a thread; meanwhile INFO shows
-/// `loading:1` and commands without the LOADING flag are refused.
-pub fn start_loading_bytes(srv: &mut Server, data: Vec<u8>) -> oneshot::Receiver<LoadOutcome> {
-    let (_, dest) = paths(srv, None);
-    let tmp = dest.with_file_name(format!("temp-{}.{}.rdb", now_secs(), std::process::id()));
+/// Marks a load of `total_bytes` as running (INFO's loading fields) and
+/// gives the loader thread its progress counter, options and database
+/// count.
+fn begin_loading(srv: &mut Server, total_bytes: u64) -> (Arc<AtomicU64>, LoadOptions, usize) {
     let progress = Arc::new(AtomicU64::new(0));
-    srv.persist.loading = Some(Loading {
-        start_unix: now_secs(),
-        started: Instant::now(),
-        total_bytes: data.len() as u64,
-        loaded_bytes: progress.clone(),
-    });
-    let databases = srv.keyspace.dbs.len();
+    srv.persist.loading =
+        Some(Loading { start_unix: now_secs(), started: Instant::now(), total_bytes, loaded_bytes: progress.clone() });
     let opts = LoadOptions {
         now_ms: unix_ms(),
         verify_checksum: srv.config.rdbchecksum,
@@ -877,6 +859,17 @@ pub fn start_loading_bytes(srv: &mut Server, data: Vec<u8>) -> oneshot::Receiver
         key_delay: delay(srv, "key-load-delay"),
         encodings: crate::persistence::values::Encodings::from_config(&srv.config),
     };
+    (progress, opts, srv.keyspace.dbs.len())
+}
+
+/// Replication (`server::replica`): the RDB a master sent is written to
+/// `dbfilename` (through a temp file, as Redis's disk-based load) and
+/// loaded into fresh databases on a thread; meanwhile INFO shows
+/// `loading:1` and commands without the LOADING flag are refused.
+pub fn start_loading_bytes(srv: &mut Server, data: Vec<u8>) -> oneshot::Receiver<LoadOutcome> {
+    let (_, dest) = paths(srv, None);
+    let tmp = dest.with_file_name(format!("temp-{}.{}.rdb", now_secs(), std::process::id()));
+    let (progress, opts, databases) = begin_loading(srv, data.len() as u64);
     let (tx, rx) = oneshot::channel();
     let spawned = std::thread::Builder::new().name("rdb-loader".into()).spawn(move || {
         if std::fs::write(&tmp, &data).and_then(|()| std::fs::rename(&tmp, &dest)).is_err() {

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use crate::replication::{dump_all, load_data, random_op};
+use crate::replication::{dump_all, load_data, random_op, settle_expiry};
 
 fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -42,24 +42,7 @@ fn random_writes_then_compare(w: &mut Conn, blocker: &mut Conn, r: &mut Conn, wa
             std::thread::sleep(Duration::from_millis(40));
         }
     }
-    w.cmd(&["SELECT", "0"]);
-    assert_eq!(w.cmd(&["WAIT", &wait_replicas.to_string(), "10000"]), int(wait_replicas));
-    // Expire on the master what is due, then stop its expiry: the replica
-    // never expires keys itself.
-    std::thread::sleep(Duration::from_millis(50));
-    for db in ["0", "1", "5"] {
-        w.cmd(&["SELECT", db]);
-        w.cmd(&["SCAN", "0", "COUNT", "100000"]);
-        let Reply::Array(keys) = w.cmd(&["KEYS", "*"]) else { panic!() };
-        for k in keys {
-            if let Reply::Bulk(k) = k {
-                w.cmd_bytes(&[b"EXISTS", &k]);
-            }
-        }
-    }
-    w.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
-    w.cmd(&["SELECT", "0"]);
-    assert_eq!(w.cmd(&["WAIT", &wait_replicas.to_string(), "10000"]), int(wait_replicas));
+    settle_expiry(w, wait_replicas);
     wait_same_offset(w, r);
     let ours = dump_all(w);
     let theirs = dump_all(r);

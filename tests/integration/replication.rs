@@ -347,6 +347,29 @@ pub(crate) fn random_op(rng: &mut TestRng, c: &mut Conn, blocker: &mut Conn) {
     };
 }
 
+/// Makes the master `w` and its `replicas` hold the same keys for good:
+/// WAIT for their ACKs, expire on the master what is due (the replicas
+/// never expire keys themselves), stop its expiry, WAIT again.
+pub(crate) fn settle_expiry(w: &mut Conn, replicas: i64) {
+    let n = replicas.to_string();
+    w.cmd(&["SELECT", "0"]);
+    assert_eq!(w.cmd(&["WAIT", &n, "10000"]), int(replicas));
+    std::thread::sleep(Duration::from_millis(50));
+    for db in ["0", "1", "5"] {
+        w.cmd(&["SELECT", db]);
+        w.cmd(&["SCAN", "0", "COUNT", "100000"]);
+        let Reply::Array(keys) = w.cmd(&["KEYS", "*"]) else { panic!() };
+        for k in keys {
+            if let Reply::Bulk(k) = k {
+                w.cmd_bytes(&[b"EXISTS", &k]);
+            }
+        }
+    }
+    w.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    w.cmd(&["SELECT", "0"]);
+    assert_eq!(w.cmd(&["WAIT", &n, "10000"]), int(replicas));
+}
+
 /// A consumer-group command or an approximate trim (the master runs with
 /// small stream nodes, so `~` trims delete where the replica's would not).
 fn stream_op(rng: &mut TestRng, c: &mut Conn) -> Reply {
@@ -470,25 +493,7 @@ fn real_replica_dataset_matches_after_random_writes() {
             std::thread::sleep(Duration::from_millis(40));
         }
     }
-    w.cmd(&["SELECT", "0"]);
-    // WAIT gets the replica's ACK for everything written so far.
-    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
-    // No key may expire between the two dumps: stop expiry on ours (the
-    // replica never expires keys itself) after expiring what is due.
-    std::thread::sleep(Duration::from_millis(50));
-    for db in ["0", "1", "5"] {
-        w.cmd(&["SELECT", db]);
-        w.cmd(&["SCAN", "0", "COUNT", "100000"]);
-        let Reply::Array(keys) = w.cmd(&["KEYS", "*"]) else { panic!() };
-        for k in keys {
-            if let Reply::Bulk(k) = k {
-                w.cmd_bytes(&[b"EXISTS", &k]);
-            }
-        }
-    }
-    w.cmd(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
-    w.cmd(&["SELECT", "0"]);
-    assert_eq!(w.cmd(&["WAIT", "1", "10000"]), int(1));
+    settle_expiry(&mut w, 1);
     let ours = dump_all(&mut w);
     let theirs = dump_all(&mut rc);
     assert!(ours.len() > 100, "a dataset worth comparing: {}", ours.len());
